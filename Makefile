@@ -1,0 +1,82 @@
+# studyflow: every target sets up what it needs first; a second run skips what is done.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+LLM_PORT ?= 8765
+export STUDYFLOW_LLM_PORT := $(LLM_PORT)
+
+# pf keeps its state (connections, runs, config) inside the project and never phones home.
+export PF_HOME_DIRECTORY := $(CURDIR)/.pf
+export XDG_DATA_HOME := $(CURDIR)/.pf/xdg
+export APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED := true
+export TELEMETRY_ENABLED := false
+export PF_DISABLE_TRACING := true
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PATH := $(BIN):$(PATH)
+
+# llama-cpp-python compiles for 8 minutes on 2 cores; its wheel is kept per CPU (the build uses its instructions).
+CPU_ID := $(shell grep -m1 -E '^(flags|Features)' /proc/cpuinfo | sha256sum | cut -c1-12)
+WHEEL_CACHE ?= $(HOME)/.cache/studyflow/wheels/$(CPU_ID)
+LLAMA := llama-cpp-python==0.3.36
+STAMP := $(VENV)/.studyflow-installed
+
+.PHONY: help setup model model-stop ingest ask chat test bench lint clean
+
+help:
+	@echo "make chat     set up, ingest the notes, start the local model (README command 1)"
+	@echo "make test     set up and run the tests (README command 2)"
+	@echo "make ingest | make ask Q='...' | make model | make model-stop | make bench | make lint"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	@# torch first: the CPU wheel on this machine; anything else lets pip pull a CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	@ls $(WHEEL_CACHE)/llama_cpp_python-*.whl >/dev/null 2>&1 || { \
+	  echo "building $(LLAMA) once (about 8 minutes), cached in $(WHEEL_CACHE)"; \
+	  $(PY) -m pip wheel -q --no-deps -w $(WHEEL_CACHE) $(LLAMA); }
+	$(PY) -m pip install -q --find-links $(WHEEL_CACHE) -e '.[model,dev]'
+	@# pf reads its config and connections from PF_HOME_DIRECTORY; make them work outside make too.
+	@grep -q studyflow-env $(VENV)/bin/activate || cat tools/activate-env.sh >> $(VENV)/bin/activate
+	$(BIN)/pf config set telemetry.enabled=false trace.destination=none >/dev/null
+	$(BIN)/pf connection create --file connections/local.yaml --set base_url=http://127.0.0.1:$(LLM_PORT)/v1 >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+model: setup
+	$(PY) -m local_llm start
+
+model-stop:
+	@test -x $(PY) && $(PY) -m local_llm stop || true
+
+ingest: setup
+	$(PY) -m ingest
+
+ask: ingest model
+	@test -n "$(Q)" || { echo 'usage: make ask Q="your question"'; exit 2; }
+	@$(BIN)/pf flow test --flow flows/qa --inputs question="$(Q)" 2>/dev/null | $(PY) -m answering.show
+
+chat: ingest model
+	@echo
+	@echo "Ready. Ask a question:"
+	@echo "  make ask Q=\"Which sampling method needs all hyperparameters to be discrete?\""
+	@echo "  source .venv/bin/activate && pf flow test --flow flows/qa --inputs question=\"How do I enable MLflow autologging?\""
+
+test: setup
+	$(BIN)/ruff check .
+	$(PY) -m pytest -q
+
+bench: ingest model
+	$(PY) bench/run_all.py
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean: model-stop
+	rm -rf .chroma .run .pf $(VENV)

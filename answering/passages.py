@@ -1,0 +1,24 @@
+"""Retrieved hits -> the numbered passages a prompt shows and the context text a flow outputs."""
+
+import re
+from dataclasses import asdict
+
+from ingest.search import Retrieval
+
+NOT_COVERED = "The notes don't cover this."
+
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def prompt_text(text: str) -> str:
+    # Heading markup like <span style="color: green;"> costs prompt tokens (~11 ms each on the CPU) and says nothing.
+    return _HTML_TAG.sub("", text).strip()
+
+
+def passages(retrieval: Retrieval) -> list[dict]:
+    """Numbered from 1, in the order the prompt shows them; `text` is cleaned for the prompt."""
+    return [{**asdict(hit), "n": n, "text": prompt_text(hit.text)} for n, hit in enumerate(retrieval.hits, 1)]
+
+
+def context_text(numbered: list[dict]) -> str:
+    return "\n\n".join(f"[{p['n']}] {p['chapter']}\n{p['text']}" for p in numbered)

@@ -1,0 +1,40 @@
+"""Print a Q&A flow result readably: `pf flow test ... | python -m answering.show` (used by `make ask`)."""
+
+import json
+import sys
+
+
+def flow_output(text: str) -> dict | None:
+    """The JSON object `pf flow test` prints after its log lines, if any."""
+    start = text.find("\n{")
+    start = 0 if text.startswith("{") else start + 1 if start >= 0 else -1
+    if start < 0:
+        return None
+    try:
+        return json.loads(text[start:])
+    except json.JSONDecodeError:
+        return None
+
+
+def render(result: dict) -> str:
+    lines = [result.get("answer", "").strip()]
+    if result.get("citations"):
+        lines.append("")
+        lines.append("Sources:")
+        lines.extend(f"  [{c['n']}] {c['chapter']} ({c['source']}:{c['lines']})" for c in result["citations"])
+    return "\n".join(lines)
+
+
+def main() -> int:
+    text = sys.stdin.read()
+    result = flow_output(text)
+    if result is None:
+        failure = [line for line in text.splitlines() if "failed with" in line]
+        print(failure[-1] if failure else "error: the flow printed no result; run it with pf flow test to see why")
+        return 1
+    print(render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Notes -> chunks -> vectors -> Chroma index, and the read side (search)."""

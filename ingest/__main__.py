@@ -1,0 +1,34 @@
+"""`python -m ingest [PATH ...] [--rebuild]`: build or update the index from markdown notes."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from ingest.errors import StudyflowError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description="Chunk markdown notes, embed them and store them in the Chroma index (incremental).",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help=".md files or folders (default: notes/)")
+    parser.add_argument("--rebuild", action="store_true", help="re-embed everything instead of reusing vectors")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    from ingest.build import build_index
+
+    try:
+        summary = build_index(args.paths or None, rebuild=args.rebuild, progress=not args.quiet)
+    except StudyflowError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: the previous index is unchanged", file=sys.stderr)
+        return 130
+    print(summary.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

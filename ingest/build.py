@@ -1,0 +1,155 @@
+"""Notes -> chunks -> vectors -> a new index generation, re-embedding only what changed."""
+
+import hashlib
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+from tqdm import tqdm
+
+from ingest import embedder, settings, store
+from ingest.chunker import Chunk, chunk_markdown
+from ingest.notes import find_notes, read_note
+
+EMBED_BATCH = 32
+
+
+@dataclass(frozen=True)
+class Summary:
+    files: int
+    chunks: int
+    added: int
+    kept: int
+    removed: int
+    seconds: float
+    index: Path
+
+    def line(self) -> str:
+        return (
+            f"{self.files} files, {self.chunks} chunks: {self.added} added, {self.kept} kept, "
+            f"{self.removed} removed in {self.seconds:.1f} s -> {self.index}"
+        )
+
+
+def chunk_notes(paths: list[Path]) -> list[Chunk]:
+    """Every file is read and checked before anything is written, so a bad file leaves the index as it was."""
+    chunks = []
+    for path in find_notes(paths):
+        note = read_note(path)
+        chunks.extend(
+            chunk_markdown(
+                note.text,
+                note.source,
+                embedder.count_tokens,
+                max_tokens=settings.chunk_max_tokens(),
+                min_tokens=settings.chunk_min_tokens(),
+                overlap=settings.chunk_overlap_tokens(),
+            )
+        )
+    return chunks
+
+
+def chunk_ids(chunks: list[Chunk]) -> list[str]:
+    """Content-addressed ids: an unchanged passage keeps its id (and its vector) wherever it moves in the file."""
+    seen: Counter[str] = Counter()
+    ids = []
+    for chunk in chunks:
+        base = hashlib.sha256(f"{chunk.source}\0{chunk.content_hash}".encode()).hexdigest()[:32]
+        seen[base] += 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids
+
+
+def chunk_metadata(chunk: Chunk) -> dict:
+    return {
+        "source": chunk.source,
+        "chapter": chunk.chapter,
+        "chapter_number": chunk.chapter_number if chunk.chapter_number is not None else -1,
+        "section": chunk.section,
+        "headings": " > ".join(chunk.headings),
+        "line_start": chunk.line_start,
+        "line_end": chunk.line_end,
+        "hash": chunk.content_hash,
+        "tokens": chunk.tokens,
+        "embedding_text": chunk.embedding_text,
+    }
+
+
+def build_index(
+    paths: list[Path] | None = None, root: Path | None = None, rebuild: bool = False, progress: bool = True
+) -> Summary:
+    started = time.perf_counter()
+    root = root or settings.chroma_dir()
+    paths = paths or settings.default_notes()
+    chunks = chunk_notes(paths)
+    files = len({c.source for c in chunks})
+    desired = dict(zip(chunk_ids(chunks), chunks))
+    root.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root / ".ingest.lock")):
+        previous = store.current_generation(root)
+        old = None if rebuild else previous
+        existing = _existing_metadata(old) if old else {}
+        to_add = [i for i in desired if i not in existing]
+        to_remove = [i for i in existing if i not in desired]
+        to_update = [i for i in desired if i in existing and existing[i] != chunk_metadata(desired[i])]
+        if old is None or to_add or to_remove or to_update:
+            generation = root / f"gen-{time.time_ns()}"
+            if old is not None:
+                shutil.copytree(old, generation)
+            _apply(generation, desired, to_add, to_remove, to_update, progress)
+            store.switch_generation(root, generation)
+        _remove_stale_generations(root, keep=previous)
+    return Summary(
+        files=files,
+        chunks=len(desired),
+        added=len(to_add),
+        kept=len(desired) - len(to_add),
+        removed=len(to_remove),
+        seconds=time.perf_counter() - started,
+        index=root,
+    )
+
+
+def _existing_metadata(generation: Path) -> dict[str, dict]:
+    collection = store.open_collection(generation, create=True)
+    got = collection.get(include=["metadatas"])
+    return dict(zip(got["ids"], got["metadatas"]))
+
+
+def _apply(
+    generation: Path,
+    desired: dict[str, Chunk],
+    to_add: list[str],
+    to_remove: list[str],
+    to_update: list[str],
+    progress: bool,
+) -> None:
+    collection = store.open_collection(generation, create=True)
+    if to_remove:
+        collection.delete(ids=to_remove)
+    if to_update:
+        collection.update(ids=to_update, metadatas=[chunk_metadata(desired[i]) for i in to_update])
+    batches = [to_add[i : i + EMBED_BATCH] for i in range(0, len(to_add), EMBED_BATCH)]
+    with tqdm(total=len(to_add), desc="embedding", unit="chunk", disable=not progress or not to_add) as bar:
+        for batch in batches:
+            chunks = [desired[i] for i in batch]
+            vectors = embedder.embed([c.embedding_text for c in chunks])
+            collection.add(
+                ids=batch,
+                embeddings=vectors,
+                documents=[c.text for c in chunks],
+                metadatas=[chunk_metadata(c) for c in chunks],
+            )
+            bar.update(len(batch))
+
+
+def _remove_stale_generations(root: Path, keep: Path | None) -> None:
+    """Generations left by earlier ingests, or by one that crashed before its switch. The one just replaced is
+    kept until the next ingest, so a reader that opened it a moment ago is not pulled out from under."""
+    current = store.current_generation(root)
+    for path in root.glob("gen-*"):
+        if path not in (current, keep) and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,69 @@
+"""Finding and reading markdown notes, with one-line errors for files that cannot be used."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.errors import NotesError
+from ingest.settings import PROJECT_ROOT
+
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+
+
+@dataclass(frozen=True)
+class Note:
+    source: str  # stable name stored with every chunk: relative to the project when inside it
+    text: str
+
+
+def source_name(path: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def find_notes(paths: list[Path]) -> list[Path]:
+    """Markdown files named directly or found below folders; symlinks inside folders are not followed."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise NotesError(f"{path}: no such file or folder; give a .md file or a folder of them")
+        if path.is_dir():
+            found.extend(_walk(path))
+        else:
+            found.append(path)
+    unique = sorted({p.resolve(): p for p in found}.values(), key=lambda p: source_name(p))
+    if not unique:
+        raise NotesError(f"no .md files found in {', '.join(map(str, paths))}; put your notes there as markdown")
+    return unique
+
+
+def _walk(folder: Path) -> list[Path]:
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.is_symlink() or path.name.startswith("."):
+            continue
+        if path.is_dir():
+            files.extend(_walk(path))
+        elif path.suffix.lower() in MARKDOWN_SUFFIXES:
+            files.append(path)
+    return files
+
+
+def read_note(path: Path) -> Note:
+    if path.suffix.lower() not in MARKDOWN_SUFFIXES:
+        raise NotesError(f"{path}: not a markdown file; studyflow reads .md files (convert it or rename it)")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise NotesError(f"{path}: cannot be read ({err.strerror}); check its permissions") from None
+    if b"\x00" in raw:
+        raise NotesError(f"{path}: binary content, not markdown text; remove it from the notes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise NotesError(f"{path}: not UTF-8 (bad byte at offset {err.start}); re-save the file as UTF-8") from None
+    if not text.strip():
+        raise NotesError(f"{path}: the file is empty; write some notes in it or remove it")
+    return Note(source=source_name(path), text=text)

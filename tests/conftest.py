@@ -1,0 +1,66 @@
+"""Shared fixtures: real Chroma, the real embedding model, indexes in temporary folders (never the project's)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import PROJECT_ROOT
+
+pytest_plugins = ["tests.llm_fixture"]
+
+NOTES_DIR = PROJECT_ROOT / "notes"
+
+RunCli = Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture(scope="session")
+def notes_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The index of the real notes/ folder, built once per session."""
+    from ingest.build import build_index
+
+    root = tmp_path_factory.mktemp("notes-index") / "chroma"
+    summary = build_index(paths=[NOTES_DIR], root=root, progress=False)
+    assert summary.added == summary.chunks > 0
+    return root
+
+
+@pytest.fixture
+def chroma_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An index folder (not yet created) that STUDYFLOW_CHROMA_DIR points at for this test."""
+    root = tmp_path / "chroma"
+    monkeypatch.setenv("STUDYFLOW_CHROMA_DIR", str(root))
+    return root
+
+
+def cli_env(chroma: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    env["HF_HUB_OFFLINE"] = "1"
+    env["TRANSFORMERS_OFFLINE"] = "1"
+    env["STUDYFLOW_CHROMA_DIR"] = str(chroma)
+    return env
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """run_cli(chroma, "-m", "ingest", ..., input=None): a CLI in a child process from the project root."""
+
+    def run(chroma: Path, *args: str, input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=PROJECT_ROOT,
+            env=cli_env(chroma),
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run

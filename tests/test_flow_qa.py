@@ -1,0 +1,142 @@
+"""The Q&A flow through `pf flow test`, on the real index and the real local model."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from answering.citations import citations, cited_numbers
+from answering.passages import NOT_COVERED
+from answering.show import flow_output
+from ingest.settings import PROJECT_ROOT
+
+PF = str(Path(sys.executable).parent / "pf")
+FLOW = str(PROJECT_ROOT / "flows" / "qa")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pf_home(home: Path, base_url: str) -> dict[str, str]:
+    """A private pf home whose `local` connection points at base_url."""
+    env = dict(os.environ)
+    env.update(
+        PF_HOME_DIRECTORY=str(home),
+        XDG_DATA_HOME=str(home / "xdg"),
+        APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED="true",
+        TELEMETRY_ENABLED="false",
+        PF_DISABLE_TRACING="true",
+        HF_HUB_OFFLINE="1",
+    )
+    subprocess.run(
+        [PF, "config", "set", "telemetry.enabled=false", "trace.destination=none"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            PF,
+            "connection",
+            "create",
+            "--file",
+            str(PROJECT_ROOT / "connections/local.yaml"),
+            "--set",
+            f"base_url={base_url}",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def pf_env_dead_model(tmp_path_factory, notes_index) -> dict[str, str]:
+    env = _pf_home(tmp_path_factory.mktemp("pf-dead"), f"http://127.0.0.1:{_free_port()}/v1")
+    env["STUDYFLOW_CHROMA_DIR"] = str(notes_index)
+    return env
+
+
+@pytest.fixture(scope="session")
+def pf_env(tmp_path_factory, notes_index, llm_server) -> dict[str, str]:
+    env = _pf_home(tmp_path_factory.mktemp("pf-live"), llm_server)
+    env["STUDYFLOW_CHROMA_DIR"] = str(notes_index)
+    return env
+
+
+def flow_test(env: dict[str, str], question: str) -> tuple[int, dict | None, str]:
+    proc = subprocess.run(
+        [PF, "flow", "test", "--flow", FLOW, "--inputs", f"question={question}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=PROJECT_ROOT,
+    )
+    return proc.returncode, flow_output(proc.stdout), proc.stdout + proc.stderr
+
+
+def test_cited_numbers_reads_single_and_grouped_markers():
+    assert cited_numbers("Grid [2]. Random [1, 3] and again [2].") == [2, 1, 3]
+    assert cited_numbers("no markers here") == []
+
+
+def test_citations_ignore_numbers_without_a_passage():
+    numbered = [{"n": 1, "chapter": "Chapter 14. X", "section": "S", "source": "notes/a.md", "lines": "1-9"}]
+    assert citations("see [1] and [7]", numbered) == [
+        {"n": 1, "chapter": "Chapter 14. X", "section": "S", "source": "notes/a.md", "lines": "1-9"}
+    ]
+
+
+def test_uncovered_question_is_declined_without_calling_the_model(pf_env_dead_model):
+    # The connection points at a port nobody listens on: any LLM call would fail the run.
+    code, result, log = flow_test(pf_env_dead_model, "Who won the 2018 FIFA World Cup?")
+    assert code == 0, log[-2000:]
+    assert result["answer"] == NOT_COVERED
+    assert result["citations"] == []
+
+
+def test_model_server_down_names_the_url_and_make_model(pf_env_dead_model):
+    code, result, log = flow_test(pf_env_dead_model, "How do I enable MLflow autologging?")
+    assert code != 0 and result is None
+    failure = [line for line in log.splitlines() if "failed with" in line][-1]
+    assert "is not running; start it with `make model`" in failure
+    assert "http://127.0.0.1:" in failure
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("   ", "the question is empty"), ("x" * 2001, "keep it under 2000")],
+)
+def test_bad_questions_fail_with_one_line(pf_env_dead_model, question, expected):
+    code, result, log = flow_test(pf_env_dead_model, question)
+    assert code != 0 and result is None
+    assert expected in [line for line in log.splitlines() if "failed with" in line][-1]
+
+
+def test_missing_index_says_run_make_ingest(pf_env_dead_model, tmp_path):
+    env = dict(pf_env_dead_model, STUDYFLOW_CHROMA_DIR=str(tmp_path / "nothing-here"))
+    code, result, log = flow_test(env, "How do I enable MLflow autologging?")
+    assert code != 0 and result is None
+    assert "run `make ingest`" in [line for line in log.splitlines() if "failed with" in line][-1]
+
+
+@pytest.mark.llm
+def test_known_question_is_answered_and_cited(pf_env):
+    code, result, log = flow_test(pf_env, "Which sampling method needs all hyperparameters to be discrete?")
+    assert code == 0, log[-3000:]
+    assert "grid" in result["answer"].lower(), result["answer"]
+    assert result["citations"], result
+    assert any(c["chapter"].startswith("Chapter 14.") for c in result["citations"]), result["citations"]
+    assert "Chapter 14." in result["context"]
+    json.dumps(result)  # the outputs a batch run stores must be plain JSON
