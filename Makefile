@@ -73,7 +73,7 @@ test: setup
 	$(PY) -m pytest -q
 
 bench: ingest model
-	$(PY) bench/run_all.py
+	$(PY) -m bench.run_all
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -1,0 +1,50 @@
+"""Answer quality of the Q&A flow on the dev set with the configured model: right answers (every key term
+present), wrong abstentions (declined an answerable question), and declines of the questions the notes don't cover."""
+
+import sys
+from pathlib import Path
+
+from answering.passages import NOT_COVERED
+from bench.common import DEV_SET, has_key_terms, is_decline, load_qa_flow, load_questions
+
+
+def main(path: Path = DEV_SET, verbose: bool = True) -> dict:
+    flow = load_qa_flow()
+    right = wrong_abstain = declined_uncovered = by_gate = cited = 0
+    answerable = uncovered = 0
+    for q in load_questions(path):
+        out = flow(question=q["question"])
+        answer = out["answer"]
+        declined = answer == NOT_COVERED or is_decline(answer)
+        if q["chapter"] is None:
+            uncovered += 1
+            declined_uncovered += declined
+            by_gate += answer == NOT_COVERED
+            verdict = "declined" if declined else "ANSWERED"
+        else:
+            answerable += 1
+            ok = has_key_terms(answer, q["key_terms"])
+            right += ok
+            wrong_abstain += declined
+            cited += bool(out["citations"])
+            verdict = "right" if ok else ("WRONG-ABSTAIN" if declined else "MISS")
+        if verbose:
+            print(f"  {q['id']} {verdict:13s} {' '.join(answer.split())[:140]}", flush=True)
+    result = {
+        "right": right / answerable,
+        "wrong_abstentions": wrong_abstain,
+        "cited": cited / answerable,
+        "uncovered_declined": f"{declined_uncovered}/{uncovered}",
+        "declined_by_gate": by_gate,
+        "answerable": answerable,
+    }
+    print(
+        f"answers on {path.name}: {right}/{answerable} right ({result['right']:.2f}, goal >= 0.90), "
+        f"{wrong_abstain} wrong abstentions (goal 0), {cited}/{answerable} with citations, "
+        f"uncovered declined {declined_uncovered}/{uncovered} ({by_gate} by the gate, goal all)"
+    )
+    return result
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEV_SET)

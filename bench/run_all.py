@@ -1,0 +1,36 @@
+"""`make bench`: every benchmark, side by side in one run, figures printed and saved to bench/results/."""
+
+import json
+import os
+import platform
+import time
+
+from bench import answer_quality, flow_overhead, ingest_speed, retrieval_quality, search_latency
+from bench.common import ROOT
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    print(f"machine: {machine()}")
+    results = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    for name, bench in [
+        ("ingest", ingest_speed),
+        ("search", search_latency),
+        ("retrieval", retrieval_quality),
+        ("flow_overhead", flow_overhead),
+        ("answer_quality", answer_quality),
+    ]:
+        results[name] = bench.main()
+    out = ROOT / "bench/results/latest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()
