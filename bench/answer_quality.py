@@ -41,7 +41,8 @@ def main(path: Path = DEV_SET, verbose: bool = True) -> dict:
     print(
         f"answers on {path.name}: {right}/{answerable} right ({result['right']:.2f}, goal >= 0.90), "
         f"{wrong_abstain} wrong abstentions (goal 0), {cited}/{answerable} with citations, "
-        f"uncovered declined {declined_uncovered}/{uncovered} ({by_gate} by the gate, goal all)"
+        f"uncovered declined {declined_uncovered}/{uncovered} ({by_gate} with the fixed reply of the gate or the "
+        "grounding check, goal all)"
     )
     return result
 

@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 DEV_PATH = REPO / "tests" / "data" / "dev_questions.jsonl"
 TUNE_PATH = REPO / "bench" / "data" / "tuning_questions.jsonl"
-NOTES_PATH = Path("/work/shared/notes/dp100-notes.md")
+NOTES_PATH = REPO / "notes" / "dp100-notes.md"
 N_CHAPTERS = 23
 
 CHAPTER_RE = re.compile(r"^###\s+.*?\bChapter\s+(\d+)\.", re.MULTILINE)
