@@ -1,18 +1,16 @@
 """Retrieved hits -> the numbered passages a prompt shows and the context text a flow outputs."""
 
-import re
 from dataclasses import asdict
 
+from ingest.chunker import strip_html
 from ingest.search import Retrieval
 
 NOT_COVERED = "The notes don't cover this."
 
-_HTML_TAG = re.compile(r"<[^>]*>")
-
 
 def prompt_text(text: str) -> str:
     # Heading markup like <span style="color: green;"> costs prompt tokens (~11 ms each on the CPU) and says nothing.
-    return _HTML_TAG.sub("", text).strip()
+    return strip_html(text).strip()
 
 
 def passages(retrieval: Retrieval) -> list[dict]:

@@ -75,6 +75,10 @@ class _Section:
     nested_fences: dict[int, int] = field(default_factory=dict)  # start -> end of fences inside lists and quotes
 
 
+def strip_html(text: str) -> str:
+    return _HTML_TAG.sub("", text)
+
+
 def clean_heading(raw: str) -> str:
     return " ".join(_HTML_TAG.sub(" ", raw).split())
 

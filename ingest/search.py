@@ -77,6 +77,8 @@ def check_question(question: str) -> str:
 
 def search(query: str, k: int = 5, mode: str = "hybrid", root: Path | None = None) -> list[Hit]:
     """Top-k passages for the query; mode is "hybrid" (dense + BM25, rank-fused) or "dense"."""
+    if mode not in ("hybrid", "dense"):
+        raise ValueError(f"mode must be 'hybrid' or 'dense', not {mode!r}")
     query = check_question(query)
     gen = _current(root or settings.chroma_dir())
     n = len(gen.ids)
