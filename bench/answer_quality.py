@@ -10,7 +10,7 @@ from bench.common import DEV_SET, has_key_terms, is_decline, load_qa_flow, load_
 
 def main(path: Path = DEV_SET, verbose: bool = True) -> dict:
     flow = load_qa_flow()
-    right = wrong_abstain = declined_uncovered = by_gate = cited = 0
+    right = wrong_abstain = declined_uncovered = fixed_reply = cited = 0
     answerable = uncovered = 0
     for q in load_questions(path):
         out = flow(question=q["question"])
@@ -19,7 +19,7 @@ def main(path: Path = DEV_SET, verbose: bool = True) -> dict:
         if q["chapter"] is None:
             uncovered += 1
             declined_uncovered += declined
-            by_gate += answer == NOT_COVERED
+            fixed_reply += answer == NOT_COVERED
             verdict = "declined" if declined else "ANSWERED"
         else:
             answerable += 1
@@ -35,13 +35,13 @@ def main(path: Path = DEV_SET, verbose: bool = True) -> dict:
         "wrong_abstentions": wrong_abstain,
         "cited": cited / answerable,
         "uncovered_declined": f"{declined_uncovered}/{uncovered}",
-        "declined_by_gate": by_gate,
+        "declined_with_fixed_reply": fixed_reply,
         "answerable": answerable,
     }
     print(
         f"answers on {path.name}: {right}/{answerable} right ({result['right']:.2f}, goal >= 0.90), "
         f"{wrong_abstain} wrong abstentions (goal 0), {cited}/{answerable} with citations, "
-        f"uncovered declined {declined_uncovered}/{uncovered} ({by_gate} with the fixed reply of the gate or the "
+        f"uncovered declined {declined_uncovered}/{uncovered} ({fixed_reply} with the fixed reply of the gate or the "
         "grounding check, goal all)"
     )
     return result

@@ -5,7 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench.common import TUNING_SET, load_questions
+from bench.common import TUNING_SET, gold_rank, load_questions
 from ingest.build import build_index
 from ingest.search import search
 
@@ -15,12 +15,11 @@ SETTINGS = [(128, 24), (200, 0), (200, 40), (256, 40), (320, 60)]
 def score(questions: list[dict], root: Path) -> tuple[float, float, float]:
     r1 = r3 = rr = 0.0
     for q in questions:
-        chapters = [h.chapter for h in search(q["question"], k=5, root=root)]
-        ranks = [i for i, c in enumerate(chapters, 1) if c.startswith(f"Chapter {q['chapter']}.")]
-        if ranks:
-            r1 += ranks[0] == 1
-            r3 += ranks[0] <= 3
-            rr += 1 / ranks[0]
+        rank = gold_rank([h.chapter for h in search(q["question"], k=5, root=root)], q["chapter"])
+        if rank:
+            r1 += rank == 1
+            r3 += rank <= 3
+            rr += 1 / rank
     n = len(questions)
     return r1 / n, r3 / n, rr / n
 

@@ -42,6 +42,11 @@ def is_decline(answer: str) -> bool:
     return bool(_DECLINE.search(answer))
 
 
+def gold_rank(chapters: list[str], chapter: int) -> int | None:
+    """1-based rank of the first hit from the gold chapter, None if it is not among them."""
+    return next((i for i, c in enumerate(chapters, 1) if c.startswith(f"Chapter {chapter}.")), None)
+
+
 def load_qa_flow():
     """The Q&A flow in this process, the same definition `pf flow test` runs."""
     from promptflow.client import load_flow

@@ -5,7 +5,7 @@ Usage: python -m bench.retrieval_quality [QUESTIONS.jsonl ...]"""
 import argparse
 from pathlib import Path
 
-from bench.common import DEV_SET, TUNING_SET, load_questions
+from bench.common import DEV_SET, TUNING_SET, gold_rank, load_questions
 from ingest.search import search
 
 
@@ -18,8 +18,7 @@ def evaluate(questions: list[dict], mode: str) -> dict:
             uncovered_best.append(best)
             continue
         covered_best.append(best)
-        gold = [i for i, h in enumerate(hits, 1) if h.chapter.startswith(f"Chapter {q['chapter']}.")]
-        ranks.append(gold[0] if gold else None)
+        ranks.append(gold_rank([h.chapter for h in hits], q["chapter"]))
     n = len(ranks)
     return {
         "mode": mode,

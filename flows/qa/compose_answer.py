@@ -9,9 +9,8 @@ from answering.passages import NOT_COVERED
 def compose_answer(retrieval: dict, llm_answer: str | None = None) -> dict:
     """The LLM's answer with its citations; the fixed reply when the gate skipped the LLM or the answer names
     code the passages never mention."""
-    if not retrieval["covered"] or llm_answer is None:
-        return {"answer": NOT_COVERED, "citations": []}
-    answer = llm_answer.strip()
-    if not is_grounded(answer, [p["text"] for p in retrieval["passages"]]):
-        return {"answer": NOT_COVERED, "citations": []}
-    return {"answer": answer, "citations": citations(answer, retrieval["passages"])}
+    if retrieval["covered"] and llm_answer is not None:
+        answer = llm_answer.strip()
+        if is_grounded(answer, [p["text"] for p in retrieval["passages"]]):
+            return {"answer": answer, "citations": citations(answer, retrieval["passages"])}
+    return {"answer": NOT_COVERED, "citations": []}
