@@ -25,10 +25,13 @@ WHEEL_CACHE ?= $(HOME)/.cache/studyflow/wheels/$(CPU_ID)
 LLAMA := llama-cpp-python==0.3.36
 STAMP := $(VENV)/.studyflow-installed
 
+CHROMIUM := /usr/bin/chromium
+APP_PORT ?= 7860
+
 .PHONY: help setup model model-stop ingest ask chat test bench lint clean
 
 help:
-	@echo "make chat     set up, ingest the notes, start the local model (README command 1)"
+	@echo "make chat     set up, ingest the notes, start the local model, open the browser chat (README command 1)"
 	@echo "make test     set up and run the tests (README command 2)"
 	@echo "make ingest | make ask Q='...' | make model | make model-stop | make bench | make lint"
 
@@ -63,12 +66,14 @@ ask: ingest model
 	@$(BIN)/pf flow test --flow flows/qa --inputs question="$(Q)" 2>/dev/null | $(PY) -m answering.show
 
 chat: ingest model
-	@echo
-	@echo "Ready. Ask a question:"
-	@echo "  make ask Q=\"Which sampling method needs all hyperparameters to be discrete?\""
-	@echo "  source .venv/bin/activate && pf flow test --flow flows/qa --inputs question=\"How do I enable MLflow autologging?\""
+	@echo "studyflow chat on http://127.0.0.1:$(APP_PORT)/  (Ctrl-C to stop; make model-stop stops the model)"
+	$(PY) app.py --port $(APP_PORT) --open
 
-test: setup
+# The browser tests drive Debian's chromium; Playwright never downloads a browser of its own.
+$(CHROMIUM):
+	apt-get install -y -q chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium >/dev/null; }
+
+test: setup $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(PY) -m pytest -q
 

@@ -2,13 +2,13 @@
 
 import re
 
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 def cited_numbers(answer: str) -> list[int]:
     """Passage numbers in order of first citation; "[1, 3]" counts as two."""
     seen: list[int] = []
-    for group in _MARKER.findall(answer or ""):
+    for group in MARKER.findall(answer or ""):
         for number in (int(n) for n in group.split(",")):
             if number not in seen:
                 seen.append(number)

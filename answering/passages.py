@@ -3,7 +3,7 @@
 from dataclasses import asdict
 
 from ingest.chunker import strip_html
-from ingest.search import Retrieval
+from ingest.search import Retrieval, retrieve
 
 NOT_COVERED = "The notes don't cover this."
 
@@ -14,9 +14,26 @@ def prompt_text(text: str) -> str:
 
 
 def passages(retrieval: Retrieval) -> list[dict]:
-    """Numbered from 1, in the order the prompt shows them; `text` is cleaned for the prompt."""
-    return [{**asdict(hit), "n": n, "text": prompt_text(hit.text)} for n, hit in enumerate(retrieval.hits, 1)]
+    """Numbered from 1, in the order the prompt shows them; `text` is cleaned for the prompt, `note_text` is the
+    note's own lines for showing the student."""
+    return [
+        {**asdict(hit), "n": n, "text": prompt_text(hit.text), "note_text": hit.text}
+        for n, hit in enumerate(retrieval.hits, 1)
+    ]
 
 
 def context_text(numbered: list[dict]) -> str:
     return "\n\n".join(f"[{p['n']}] {p['chapter']}\n{p['text']}" for p in numbered)
+
+
+def retrieve_passages(question: str, top_k: int = 3) -> dict:
+    """What a flow's retrieve node outputs: the numbered passages, their context text and the gate's verdict."""
+    retrieval = retrieve(question, k=top_k)
+    numbered = passages(retrieval)
+    return {
+        "question": retrieval.question,
+        "passages": numbered,
+        "context": context_text(numbered),
+        "covered": retrieval.covered,
+        "gate": retrieval.reason,
+    }

@@ -5,7 +5,15 @@ import os
 import platform
 import time
 
-from bench import answer_quality, flow_overhead, ingest_speed, retrieval_quality, search_latency
+from bench import (
+    answer_quality,
+    chat_history,
+    chat_page,
+    flow_overhead,
+    ingest_speed,
+    retrieval_quality,
+    search_latency,
+)
 from bench.common import ROOT
 
 
@@ -24,6 +32,8 @@ def main() -> None:
         ("retrieval", retrieval_quality),
         ("flow_overhead", flow_overhead),
         ("answer_quality", answer_quality),
+        ("chat_history", chat_history),
+        ("chat_page", chat_page),
     ]:
         results[name] = bench.main()
     out = ROOT / "bench/results/latest.json"

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,61 +12,21 @@ from answering.grounding import is_grounded, unsupported_names
 from answering.passages import NOT_COVERED
 from answering.show import flow_output
 from ingest.settings import PROJECT_ROOT
+from tests.helpers import PF, free_port, pf_home
 
-PF = str(Path(sys.executable).parent / "pf")
 FLOW = str(PROJECT_ROOT / "flows" / "qa")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pf_home(home: Path, base_url: str) -> dict[str, str]:
-    """A private pf home whose `local` connection points at base_url."""
-    env = dict(os.environ)
-    env.update(
-        PF_HOME_DIRECTORY=str(home),
-        XDG_DATA_HOME=str(home / "xdg"),
-        APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED="true",
-        TELEMETRY_ENABLED="false",
-        PF_DISABLE_TRACING="true",
-        HF_HUB_OFFLINE="1",
-    )
-    subprocess.run(
-        [PF, "config", "set", "telemetry.enabled=false", "trace.destination=none"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            PF,
-            "connection",
-            "create",
-            "--file",
-            str(PROJECT_ROOT / "connections/local.yaml"),
-            "--set",
-            f"base_url={base_url}",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return env
 
 
 @pytest.fixture(scope="session")
 def pf_env_dead_model(tmp_path_factory, notes_index) -> dict[str, str]:
-    env = _pf_home(tmp_path_factory.mktemp("pf-dead"), f"http://127.0.0.1:{_free_port()}/v1")
+    env = pf_home(tmp_path_factory.mktemp("pf-dead"), f"http://127.0.0.1:{free_port()}/v1")
     env["STUDYFLOW_CHROMA_DIR"] = str(notes_index)
     return env
 
 
 @pytest.fixture(scope="session")
 def pf_env(tmp_path_factory, notes_index, llm_server) -> dict[str, str]:
-    env = _pf_home(tmp_path_factory.mktemp("pf-live"), llm_server)
+    env = pf_home(tmp_path_factory.mktemp("pf-live"), llm_server)
     env["STUDYFLOW_CHROMA_DIR"] = str(notes_index)
     return env
 

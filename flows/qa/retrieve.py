@@ -1,18 +1,9 @@
 from promptflow.core import tool
 
-from answering.passages import context_text, passages
-from ingest.search import retrieve
+from answering.passages import retrieve_passages as _retrieve_passages
 
 
 @tool
 def retrieve_passages(question: str, top_k: int = 3) -> dict:
     """Passages for the question and the relevance gate's verdict (`covered`)."""
-    retrieval = retrieve(question, k=top_k)
-    numbered = passages(retrieval)
-    return {
-        "question": retrieval.question,
-        "passages": numbered,
-        "context": context_text(numbered),
-        "covered": retrieval.covered,
-        "gate": retrieval.reason,
-    }
+    return _retrieve_passages(question, top_k)

@@ -1,0 +1,56 @@
+"""The conversation a chat turn sends to the model: pf's chat_history, cleaned and bounded by a token budget."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from answering.citations import MARKER
+
+# Measured with the local model's tokenizer on the notes and on answers (bench.chat_history): ~3.6 characters a token.
+CHARS_PER_TOKEN = 3.6
+# Each history token costs ~12 ms of prompt time on 2 CPU cores when it is not in the server's prefix cache;
+# 600 tokens keeps the last 3-4 turns and the worst case under ~7 s (bench.chat_history).
+DEFAULT_HISTORY_TOKENS = 600
+UNGROUNDED_NOTE = "Careful: this answer names"
+
+
+def history_budget() -> int:
+    """Tokens of history a turn may send (STUDYFLOW_HISTORY_TOKENS)."""
+    raw = os.environ.get("STUDYFLOW_HISTORY_TOKENS")
+    return int(raw) if raw and raw.isdigit() else DEFAULT_HISTORY_TOKENS
+
+
+def estimate_tokens(text: str) -> int:
+    return int(len(text) / CHARS_PER_TOKEN) + 1
+
+
+def clean_answer(answer: str) -> str:
+    """An earlier answer without its [n] markers (they point at that turn's passages, not this one's) and
+    without the grounding warning."""
+    answer = answer.split(UNGROUNDED_NOTE, 1)[0].rstrip("_ \n")
+    return re.sub(r"\s+", " ", MARKER.sub("", answer)).strip()
+
+
+def turns(chat_history: list[dict] | None) -> list[dict]:
+    """pf chat history ({"inputs": {"question"}, "outputs": {"answer"}}) as question/answer pairs."""
+    pairs = []
+    for item in chat_history or []:
+        question = str((item.get("inputs") or {}).get("question") or "").strip()
+        answer = (item.get("outputs") or {}).get("answer")
+        if question and isinstance(answer, str) and answer.strip():
+            pairs.append({"question": question, "answer": clean_answer(answer)})
+    return pairs
+
+
+def bounded(pairs: list[dict], budget: int) -> list[dict]:
+    """The newest turns that fit the budget, oldest first; older turns are dropped whole."""
+    kept: list[dict] = []
+    used = 0
+    for pair in reversed(pairs):
+        cost = estimate_tokens(pair["question"]) + estimate_tokens(pair["answer"])
+        if used + cost > budget:
+            break
+        kept.append(pair)
+        used += cost
+    return kept[::-1]

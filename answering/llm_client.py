@@ -1,0 +1,105 @@
+"""Calls to the LLM behind a promptflow connection, for nodes that cannot use the built-in LLM tool: the chat
+flow streams lazily (its sources must show before the first token) and the evaluation flow's LLM judge parses
+replies itself. Errors become one-line StudyflowErrors that never carry the key."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+from promptflow.connections import AzureOpenAIConnection, OpenAIConnection
+from promptflow.tools.common import ChatInputList, build_messages, normalize_connection_config
+
+from answering.endpoint import check_local_endpoint
+from ingest.errors import StudyflowError
+
+Connection = OpenAIConnection | AzureOpenAIConnection
+
+DEFAULT_TIMEOUT_S = 120.0  # a 1.5B model on 2 CPU cores takes ~10 s for a 300-token answer; 12x that is a hang
+
+
+def llm_timeout() -> float:
+    """Seconds to wait for the endpoint before giving up (STUDYFLOW_LLM_TIMEOUT)."""
+    raw = os.environ.get("STUDYFLOW_LLM_TIMEOUT")
+    if not raw:
+        return DEFAULT_TIMEOUT_S
+    try:
+        return float(raw)
+    except ValueError:
+        raise StudyflowError(f"STUDYFLOW_LLM_TIMEOUT must be a number of seconds, got {raw!r}") from None
+
+
+def endpoint_of(connection: Connection) -> str | None:
+    return getattr(connection, "base_url", None) or getattr(connection, "api_base", None)
+
+
+def make_client(connection: Connection) -> openai.OpenAI:
+    config = {**normalize_connection_config(connection), "timeout": llm_timeout(), "max_retries": 0}
+    if isinstance(connection, AzureOpenAIConnection):
+        return openai.AzureOpenAI(**config)
+    return openai.OpenAI(**config)
+
+
+def render_messages(prompt_file: Path, **inputs: object) -> list[dict]:
+    """The chat messages of a prompt-flow jinja2 prompt (`# system:` / `# user:` blocks), as the LLM tool builds them.
+    Every input is escaped, so a question or note containing "# system:" stays text instead of opening a new
+    message; the escaper only walks ChatInputList, not plain lists."""
+    wrapped = {k: ChatInputList(copy.deepcopy(v)) if isinstance(v, list) else v for k, v in inputs.items()}
+    return build_messages(prompt_file.read_text(encoding="utf-8"), _inputs_to_escape=list(wrapped), **wrapped)
+
+
+def explain(error: Exception, endpoint: str | None) -> StudyflowError:
+    """A one-line error that says what to do; the API key never appears in it."""
+    where = f" at {endpoint}" if endpoint else ""
+    if isinstance(error, openai.APITimeoutError):
+        return StudyflowError(
+            f"the LLM endpoint{where} did not answer within {llm_timeout():g} s; it may be overloaded "
+            "(raise STUDYFLOW_LLM_TIMEOUT or try again)"
+        )
+    if isinstance(error, openai.APIConnectionError):
+        return StudyflowError(
+            f"cannot reach the LLM endpoint{where}; start it with `make model` or check the connection"
+        )
+    if isinstance(error, openai.AuthenticationError):
+        return StudyflowError(f"the LLM endpoint{where} refused the API key; fix it in the promptflow connection")
+    if isinstance(error, openai.NotFoundError):
+        return StudyflowError(f"the LLM endpoint{where} does not know the model; check the model/deployment name")
+    if isinstance(error, openai.APIStatusError):
+        return StudyflowError(f"the LLM endpoint{where} failed with HTTP {error.status_code}; try again")
+    if isinstance(error, httpx.HTTPError):
+        return StudyflowError(f"the LLM endpoint{where} dropped the connection mid-answer; ask again")
+    return StudyflowError(f"the LLM endpoint{where} sent a reply that could not be read ({type(error).__name__})")
+
+
+def complete(connection: Connection, model: str, messages: list[dict], max_tokens: int, temperature: float = 0) -> str:
+    """The whole reply text."""
+    endpoint = endpoint_of(connection)
+    check_local_endpoint(endpoint)
+    try:
+        reply = make_client(connection).chat.completions.create(
+            model=model, messages=messages, max_tokens=max_tokens, temperature=temperature
+        )
+        return reply.choices[0].message.content or ""
+    except (openai.OpenAIError, IndexError, AttributeError) as error:
+        raise explain(error, endpoint) from None
+
+
+def stream(
+    connection: Connection, model: str, messages: list[dict], max_tokens: int, temperature: float = 0
+) -> Iterator[str]:
+    """Text pieces as the model writes them. Lazy: nothing is sent until the first piece is asked for, so a
+    caller can show what it already has (the sources) first."""
+    endpoint = endpoint_of(connection)
+    try:
+        response = make_client(connection).chat.completions.create(
+            model=model, messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True
+        )
+        for chunk in response:
+            if chunk.choices and chunk.choices[0].delta.content:
+                yield chunk.choices[0].delta.content
+    except (openai.OpenAIError, httpx.HTTPError) as error:
+        raise explain(error, endpoint) from None

@@ -1,0 +1,259 @@
+"""studyflow's browser chat: Gradio's ChatInterface over the chat flow (flows/chat), streamed, with its sources.
+
+    python app.py [--port 7860] [--host 127.0.0.1] [--connection local|openai|azure_openai] [--model NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+# Before gradio is imported: it reads these at import time. No analytics, no hub, nothing leaves the machine.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED", "true")
+
+import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+
+from answering.citations import cited_numbers  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+CHAT_FLOW = ROOT / "flows" / "chat"
+LLM_NODES = ("standalone_question", "answer")
+ERROR_PREFIX = "⚠️ "
+EXAMPLES = [
+    "Which sampling method needs all hyperparameters to be discrete?",
+    "How do I enable MLflow autologging?",
+    "What is the bandit early termination policy?",
+    "What is the difference between a compute instance and a compute cluster?",
+]
+# System fonts only: Gradio's default theme loads Google Fonts, which is an outside request.
+SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "sans-serif"]
+MONO_FONTS = ["ui-monospace", "monospace"]
+
+# Gradio's page template always loads iframe-resizer from cdnjs and preconnects to Google Fonts.
+_OUTSIDE_TAGS = re.compile(rb"<(?:script|link)\b[^>]*\b(?:src|href)=\"https://[^\"]*\"[^>]*>(?:\s*</script>)?", re.I)
+
+_CODE = re.compile(r"(```.*?(?:```|\Z)|`[^`\n]*`)", re.DOTALL)
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown whose HTML shows as text: `<`/`>` outside code become entities (inside code they already show
+    as text), and images become plain text so an answer or a note can't make the page fetch from another host."""
+    parts = _CODE.split(text)
+    for i in range(0, len(parts), 2):
+        parts[i] = parts[i].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("![", "!\\[")
+    return "".join(parts)
+
+
+def _one_line(text: str) -> str:
+    """Escaped text with its line breaks as entities: a blank line would end the HTML block and hand the rest of
+    the passage (code fences, # comments) to the markdown renderer."""
+    return html.escape(text).replace("\n", "&#10;")
+
+
+def sources_markdown(passages: list[dict], cited: list[int] | None = None) -> str:
+    """One line per passage (chapter, section, file:lines) with its text folded underneath."""
+    lines = []
+    for p in passages:
+        mark = " ✓ cited" if cited and p["n"] in cited else ""
+        lines.append(
+            f"<details><summary>[{p['n']}] {html.escape(p['chapter'])} · {html.escape(p['section'])} · "
+            f"{html.escape(p['source'])}:{p['lines']}{mark}</summary>"
+            f"<pre>{_one_line(p.get('note_text', p['text']))}</pre></details>"
+        )
+    # A blank line between entries: without it markdown reads them as one HTML block and shows only the first.
+    return "\n\n".join(lines)
+
+
+def _text(content: object) -> str:
+    """A Gradio message's text, whether it's a string or a list of content blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
+    return str(content or "")
+
+
+def to_chat_history(messages: list[dict]) -> list[dict]:
+    """Gradio messages -> pf chat_history. Sources messages (they carry metadata) and replies cut short by an
+    error are not part of the conversation."""
+    history: list[dict] = []
+    question: str | None = None
+    for message in messages:
+        text = _text(message.get("content"))
+        if message.get("role") == "user":
+            question = text
+        elif question is not None and not message.get("metadata") and ERROR_PREFIX not in text:
+            history.append({"inputs": {"question": question}, "outputs": {"answer": text}})
+            question = None
+    return history
+
+
+class LocalPageOnly:
+    """ASGI middleware that drops tags loading from other hosts out of the HTML page, so the chat works with the
+    network cut and tells no one it was opened. Other responses (the event streams) pass through untouched."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] not in ("/", ""):
+            await self.app(scope, receive, send)
+            return
+        start: dict = {}
+        body = bytearray()
+
+        async def buffer(message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            body.extend(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            page = _OUTSIDE_TAGS.sub(b"", bytes(body))
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+            await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, buffer)
+
+
+class ChatFlow:
+    """The chat flow loaded once, called per turn, with its answer streamed."""
+
+    def __init__(self, connection: str, model: str) -> None:
+        from promptflow.client import load_flow
+        from promptflow.entities import FlowContext
+
+        self.flow = load_flow(str(CHAT_FLOW))
+        self.flow.context = FlowContext(
+            streaming=True,
+            connections={node: {"connection": connection} for node in LLM_NODES},
+            overrides={f"nodes.{node}.inputs.model": model for node in LLM_NODES},
+        )
+
+    def __call__(self, question: str, chat_history: list[dict]) -> dict:
+        return self.flow(question=question, chat_history=chat_history)
+
+    def warm_up(self) -> None:
+        """Load the flow, the embedding model and the index before the first student waits for them. The
+        question is one the relevance gate declines, so the model is not called."""
+        for _ in self("zzqx vvqk", [])["answer"]:
+            pass
+
+
+_PF_WRAPPER = re.compile(r"^Execution failure in '[^']+': \(\w+\) ")
+
+
+def readable(error: Exception) -> str:
+    """The one line a student can act on: pf wraps a node's error as "Execution failure in 'node': (Type) ..."."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    return f"{ERROR_PREFIX}{_PF_WRAPPER.sub('', first)}"
+
+
+def make_responder(chat_flow: ChatFlow):
+    def respond(message: str, history: list[dict]) -> Iterator[list[gr.ChatMessage]]:
+        try:
+            result = chat_flow(message, to_chat_history(history))
+        except Exception as error:  # pf wraps node errors in its own types; show the cause, keep the page alive
+            yield [gr.ChatMessage(role="assistant", content=readable(error))]
+            return
+        # Passages the relevance gate rejected are not sources of anything: the reply is the fixed one.
+        passages = (result.get("passages") or []) if result.get("covered") else []
+        sources = gr.ChatMessage(
+            role="assistant",
+            content=sources_markdown(passages),
+            # No "status": Gradio folds a metadata message once its status is "done"; the lines should show.
+            metadata={"title": f"Sources ({len(passages)} passages)"},
+        )
+        shown = [sources] if passages else []
+        answer = ""
+        yield shown + [gr.ChatMessage(role="assistant", content="…")]
+        try:
+            for piece in result["answer"]:
+                answer += piece
+                yield shown + [gr.ChatMessage(role="assistant", content=safe_markdown(answer))]
+        except Exception as error:
+            answer = f"{answer}\n\n{readable(error)}" if answer else readable(error)
+        if passages:
+            sources.content = sources_markdown(passages, cited_numbers(answer))
+        yield shown + [gr.ChatMessage(role="assistant", content=safe_markdown(answer))]
+
+    return respond
+
+
+def build_page(chat_flow: ChatFlow, concurrency: int = 1) -> gr.ChatInterface:
+    chatbot = gr.Chatbot(
+        height="70vh",
+        buttons=["copy", "copy_all"],
+        sanitize_html=True,
+        allow_file_downloads=False,
+        feedback_options=None,
+        placeholder="Ask about your notes. Answers cite the chapters they come from.",
+    )
+    return gr.ChatInterface(
+        make_responder(chat_flow),
+        chatbot=chatbot,
+        title="studyflow",
+        description="Answers come only from your notes; the sources show before the answer streams in.",
+        examples=EXAMPLES,
+        run_examples_on_click=True,
+        cache_examples=False,
+        save_history=True,
+        # One local model answers one question at a time; other tabs wait in Gradio's queue and see their place.
+        concurrency_limit=concurrency,
+        analytics_enabled=False,
+        flagging_mode="never",
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="studyflow: chat with your notes in the browser")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("STUDYFLOW_APP_PORT", 7860)))
+    parser.add_argument("--connection", default="local", help="promptflow connection: local, openai, azure_openai")
+    parser.add_argument("--model", default=None, help="model or deployment name (default: local for `local`)")
+    parser.add_argument("--concurrency", type=int, default=1, help="answers generated at once (1 for a local model)")
+    parser.add_argument("--open", action="store_true", help="open the page in the browser")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    model = args.model or ("local" if args.connection == "local" else None)
+    if model is None:
+        print(f"error: --model is required with --connection {args.connection} (e.g. --model gpt-4o-mini)")
+        return 2
+    try:
+        chat_flow = ChatFlow(args.connection, model)
+    except Exception as error:  # pf raises its own types for an unknown connection
+        print(f"error: {readable(error).removeprefix(ERROR_PREFIX)}")
+        return 1
+    try:
+        chat_flow.warm_up()
+    except Exception as error:  # a missing index is shown in the page too, and fixed without a restart
+        print(f"warning: {readable(error).removeprefix(ERROR_PREFIX)}")
+    page = build_page(chat_flow, args.concurrency)
+    page.launch(
+        server_name=args.host,
+        server_port=args.port,
+        inbrowser=args.open,
+        share=False,
+        show_error=True,
+        footer_links=[],
+        theme=gr.themes.Soft(font=SYSTEM_FONTS, font_mono=MONO_FONTS),
+        app_kwargs={"middleware": [Middleware(LocalPageOnly)]},
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Union
+
+from promptflow.connections import AzureOpenAIConnection, OpenAIConnection
+from promptflow.core import tool
+
+from answering.chat import with_grounding_check
+from answering.endpoint import check_local_endpoint
+from answering.llm_client import endpoint_of, render_messages, stream
+from answering.passages import NOT_COVERED
+
+PROMPT = Path(__file__).with_name("chat.jinja2")
+
+
+def _fixed(text: str) -> Iterator[str]:
+    yield text
+
+
+# A python node, not the built-in LLM tool: that tool sends the request before it returns, and llama.cpp answers
+# only once the first token exists, so the sources could not show before the answer starts.
+@tool
+def answer(
+    retrieval: dict,
+    history: list,
+    connection: Union[OpenAIConnection, AzureOpenAIConnection],  # noqa: UP007
+    model: str,
+    max_tokens: int = 300,
+) -> Iterator[str]:
+    """The answer as a stream of text pieces; the fixed reply when the relevance gate found the notes silent."""
+    if not retrieval["covered"]:
+        return _fixed(NOT_COVERED)
+    check_local_endpoint(endpoint_of(connection))
+    numbered = retrieval["passages"]
+    messages = render_messages(PROMPT, history=history, passages=numbered, question=retrieval["question"])
+    pieces = stream(connection, model, messages, max_tokens=max_tokens)
+    return with_grounding_check(pieces, [p["text"] for p in numbered])
