@@ -1,0 +1,1 @@
+"""Evaluation of studyflow answers: scorers (local and LLM judges) and their agreement with human judgements."""
