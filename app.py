@@ -22,6 +22,7 @@ import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from answering.citations import cited_numbers  # noqa: E402
+from ingest.errors import StudyflowError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CHAT_FLOW = ROOT / "flows" / "chat"
@@ -132,6 +133,7 @@ class ChatFlow:
         from promptflow.client import load_flow
         from promptflow.entities import FlowContext
 
+        self.connection = connection
         self.flow = load_flow(str(CHAT_FLOW))
         self.flow.context = FlowContext(
             streaming=True,
@@ -140,7 +142,16 @@ class ChatFlow:
         )
 
     def __call__(self, question: str, chat_history: list[dict]) -> dict:
-        return self.flow(question=question, chat_history=chat_history)
+        try:
+            return self.flow(question=question, chat_history=chat_history)
+        except Exception as error:
+            # pf's own message ("Connection 'x' is not found.") doesn't say what to do about it.
+            if type(error).__name__ == "ConnectionNotFoundError":
+                raise StudyflowError(
+                    f"{error} Create it with `pf connection create --file connections/{self.connection}.yaml` "
+                    "or start app.py with --connection local"
+                ) from None
+            raise
 
     def warm_up(self) -> None:
         """Load the flow, the embedding model and the index before the first student waits for them. The

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from answering.passages import NOT_COVERED
 from ingest.settings import PROJECT_ROOT
 from local_llm import server
 from tests.browser import ChatPage, answer_text, launched_chromium, running_app
-from tests.helpers import free_port, pf_home
+from tests.helpers import PF, free_port, pf_home
 
 pytestmark = pytest.mark.llm
 
@@ -112,3 +114,42 @@ def test_two_tabs_queue_for_the_model_and_keep_their_own_histories(browser, app_
     assert "autolog" in "\n".join(two.bot_texts()).lower()
     assert "autolog" not in one.page.locator('[data-testid="user"]').all_inner_texts()[0].lower()
     assert len(two.page.locator('[data-testid="user"]').all_inner_texts()) == 1
+
+
+def test_bad_connection_and_missing_index_show_in_the_page_and_recover_without_a_restart(
+    browser, tmp_path_factory, llm_server
+):
+    env = pf_home(tmp_path_factory.mktemp("pf-broken"), llm_server)
+    index = tmp_path_factory.mktemp("not-yet") / "chroma"
+    env["STUDYFLOW_CHROMA_DIR"] = str(index)
+    with running_app(
+        env, free_port(), tmp_path_factory.mktemp("app-broken") / "app.log", "--connection", "mine", "--model", "local"
+    ) as url:
+        tab = ChatPage(browser, url)
+        question = "Who won the 2018 FIFA World Cup?"  # declined by the gate: no model call is needed
+        broken = tab.ask(question)["text"]
+        assert broken.startswith("⚠️ Connection 'mine' is not found.") and "pf connection create" in broken, broken
+        assert len(broken.splitlines()) == 1, broken
+        subprocess.run(
+            [
+                PF,
+                "connection",
+                "create",
+                "--file",
+                str(PROJECT_ROOT / "connections/local.yaml"),
+                "--name",
+                "mine",
+                "--set",
+                f"base_url={llm_server}",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        missing = tab.ask(question)["text"]
+        assert missing.startswith("⚠️") and "make ingest" in missing, missing
+        from ingest.build import build_index
+
+        build_index(paths=[PROJECT_ROOT / "notes"], root=index, progress=False)
+        assert tab.ask(question)["text"] == NOT_COVERED
+        assert tab.outside == []
