@@ -46,7 +46,7 @@ def _walk(folder: Path) -> list[Path]:
             continue
         if path.is_dir():
             files.extend(_walk(path))
-        elif path.suffix.lower() in MARKDOWN_SUFFIXES:
+        elif path.suffix.lower() in MARKDOWN_SUFFIXES and path.is_file():  # not a named pipe or a device
             files.append(path)
     return files
 
@@ -54,6 +54,8 @@ def _walk(folder: Path) -> list[Path]:
 def read_note(path: Path) -> Note:
     if path.suffix.lower() not in MARKDOWN_SUFFIXES:
         raise NotesError(f"{path}: not a markdown file; studyflow reads .md files (convert it or rename it)")
+    if path.exists() and not path.is_file():
+        raise NotesError(f"{path}: not a regular file (a folder, pipe or device); give a .md file")
     try:
         raw = path.read_bytes()
     except OSError as err:
@@ -66,4 +68,8 @@ def read_note(path: Path) -> Note:
         raise NotesError(f"{path}: not UTF-8 (bad byte at offset {err.start}); re-save the file as UTF-8") from None
     if not text.strip():
         raise NotesError(f"{path}: the file is empty; write some notes in it or remove it")
+    if not any(ch.isprintable() and not ch.isspace() for ch in text):
+        raise NotesError(
+            f"{path}: no visible text, only control or invisible characters; write some notes in it or remove it"
+        )
     return Note(source=source_name(path), text=text)
