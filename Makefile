@@ -27,13 +27,14 @@ STAMP := $(VENV)/.studyflow-installed
 
 CHROMIUM := /usr/bin/chromium
 APP_PORT ?= 7860
+CHROMA_PORT ?= 8000
 
-.PHONY: help setup model model-stop ingest ask chat test bench lint clean
+.PHONY: help setup model model-stop ingest ask chat chroma-server test bench lint clean
 
 help:
 	@echo "make chat     set up, ingest the notes, start the local model, open the browser chat (README command 1)"
 	@echo "make test     set up and run the tests (README command 2)"
-	@echo "make ingest | make ask Q='...' | make model | make model-stop | make bench | make lint"
+	@echo "make ingest | make ask Q='...' | make model | make model-stop | make chroma-server | make bench | make lint"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -69,6 +70,11 @@ chat: ingest model
 	@echo "studyflow chat on http://127.0.0.1:$(APP_PORT)/  (Ctrl-C to stop; make model-stop stops the model)"
 	$(PY) app.py --port $(APP_PORT) --open
 
+chroma-server: setup
+	@echo "Chroma server on http://127.0.0.1:$(CHROMA_PORT), data in .chroma-server/ (Ctrl-C to stop)"
+	@echo "use it with: export STUDYFLOW_CHROMA_URL=http://127.0.0.1:$(CHROMA_PORT)"
+	ANONYMIZED_TELEMETRY=False $(BIN)/chroma run --path $(CURDIR)/.chroma-server --host 127.0.0.1 --port $(CHROMA_PORT)
+
 # The browser tests drive Debian's chromium; Playwright never downloads a browser of its own.
 $(CHROMIUM):
 	apt-get install -y -q chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium >/dev/null; }
@@ -84,4 +90,4 @@ lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 clean: model-stop
-	rm -rf .chroma .run .pf $(VENV)
+	rm -rf .chroma .chroma-server .run .pf $(VENV)

@@ -1,12 +1,12 @@
 """Notes -> chunks -> vectors -> a new index generation, re-embedding only what changed."""
 
 import hashlib
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from chromadb.api.models.Collection import Collection
 from filelock import FileLock
 from tqdm import tqdm
 
@@ -25,7 +25,7 @@ class Summary:
     kept: int
     removed: int
     seconds: float
-    index: Path
+    index: Path | str  # the folder, or the server URL and collection
 
     def line(self) -> str:
         return (
@@ -81,27 +81,27 @@ def chunk_metadata(chunk: Chunk) -> dict:
 def build_index(
     paths: list[Path] | None = None, root: Path | None = None, rebuild: bool = False, progress: bool = True
 ) -> Summary:
+    """Into the folder root if given, else where the settings say (STUDYFLOW_CHROMA_URL, else STUDYFLOW_CHROMA_DIR)."""
     started = time.perf_counter()
-    root = root or settings.chroma_dir()
+    target = store.index(root)
     paths = paths or settings.default_notes()
     chunks = chunk_notes(paths)
     files = len({c.source for c in chunks})
     desired = dict(zip(chunk_ids(chunks), chunks))
-    root.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(root / ".ingest.lock")):
-        previous = store.current_generation(root)
+    with store.reachable(target), FileLock(str(target.lock_file())):
+        previous = target.current()
         old = None if rebuild else previous
-        existing = _existing_metadata(old) if old else {}
+        existing = _existing_metadata(target, old) if old else {}
         to_add = [i for i in desired if i not in existing]
         to_remove = [i for i in existing if i not in desired]
         to_update = [i for i in desired if i in existing and existing[i] != chunk_metadata(desired[i])]
         if old is None or to_add or to_remove or to_update:
-            generation = root / f"gen-{time.time_ns()}"
-            if old is not None:
-                shutil.copytree(old, generation)
-            _apply(generation, desired, to_add, to_remove, to_update, progress)
-            store.switch_generation(root, generation)
-        _remove_stale_generations(root, keep=previous)
+            generation = target.create(copy_of=old)
+            _apply(target.collection(generation, create=True), desired, to_add, to_remove, to_update, progress)
+            target.switch(generation)
+        # Generations left by earlier ingests, or by one that crashed before its switch. The one just replaced is
+        # kept until the next ingest, so a reader that opened it a moment ago is not pulled out from under.
+        target.remove_stale(keep=previous)
     return Summary(
         files=files,
         chunks=len(desired),
@@ -109,25 +109,24 @@ def build_index(
         kept=len(desired) - len(to_add),
         removed=len(to_remove),
         seconds=time.perf_counter() - started,
-        index=root,
+        index=target.where,
     )
 
 
-def _existing_metadata(generation: Path) -> dict[str, dict]:
-    collection = store.open_collection(generation, create=True)
+def _existing_metadata(target: store.Index, generation: Path | str) -> dict[str, dict]:
+    collection = target.collection(generation, create=True)
     got = collection.get(include=["metadatas"])
     return dict(zip(got["ids"], got["metadatas"]))
 
 
 def _apply(
-    generation: Path,
+    collection: Collection,
     desired: dict[str, Chunk],
     to_add: list[str],
     to_remove: list[str],
     to_update: list[str],
     progress: bool,
 ) -> None:
-    collection = store.open_collection(generation, create=True)
     if to_remove:
         collection.delete(ids=to_remove)
     if to_update:
@@ -144,12 +143,3 @@ def _apply(
                 metadatas=[chunk_metadata(c) for c in chunks],
             )
             bar.update(len(batch))
-
-
-def _remove_stale_generations(root: Path, keep: Path | None) -> None:
-    """Generations left by earlier ingests, or by one that crashed before its switch. The one just replaced is
-    kept until the next ingest, so a reader that opened it a moment ago is not pulled out from under."""
-    current = store.current_generation(root)
-    for path in root.glob("gen-*"):
-        if path not in (current, keep) and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)

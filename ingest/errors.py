@@ -15,3 +15,7 @@ class IndexMissingError(StudyflowError):
 
 class QuestionError(StudyflowError):
     """A question that cannot be asked as it is."""
+
+
+class ChromaServerError(StudyflowError):
+    """The Chroma server STUDYFLOW_CHROMA_URL names is not answering."""

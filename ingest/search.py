@@ -12,6 +12,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+from chromadb.api.models.Collection import Collection
 
 from ingest import embedder, gate, settings, store
 from ingest.errors import QuestionError, StudyflowError
@@ -34,11 +35,11 @@ class Hit:
 
 
 class _Generation:
-    """One generation's collection and its BM25 index, kept while that generation is current."""
+    """One generation's collection and its BM25 index (built from the collection's own documents, so it works the
+    same on a folder and on a server), kept while that generation is current."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.collection = store.open_collection(path)
+    def __init__(self, collection: Collection):
+        self.collection = collection
         got = self.collection.get(include=["metadatas", "documents"])
         self.ids: list[str] = got["ids"]
         self.metadatas: list[dict] = got["metadatas"]
@@ -50,17 +51,21 @@ class _Generation:
             self.bm25.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
 
 
-_open: dict[Path, _Generation] = {}
+_open: dict[tuple, _Generation] = {}
 
 
-def _current(root: Path) -> _Generation:
-    generation = store.current_generation(root)
-    if generation is None:
-        store.open_current(root)  # raises the "run make ingest" error
-    if generation not in _open:
-        _open.clear()
-        _open[generation] = _Generation(generation)
-    return _open[generation]
+def _current(root: Path | None) -> _Generation:
+    target = store.index(root)
+    with store.reachable(target):
+        generation = target.current()
+        if generation is None:
+            raise target.missing()
+        key = (str(target.where), str(generation))
+        if key not in _open:
+            collection = target.collection(generation)
+            _open.clear()
+            _open[key] = _Generation(collection)
+    return _open[key]
 
 
 def check_question(question: str) -> str:
@@ -80,10 +85,16 @@ def search(query: str, k: int = 5, mode: str = "hybrid", root: Path | None = Non
     if mode not in ("hybrid", "dense"):
         raise ValueError(f"mode must be 'hybrid' or 'dense', not {mode!r}")
     query = check_question(query)
-    gen = _current(root or settings.chroma_dir())
+    gen = _current(root)
     n = len(gen.ids)
     if n == 0:
         return []
+    with store.reachable(store.index(root)):
+        return _search(gen, query, k, mode)
+
+
+def _search(gen: _Generation, query: str, k: int, mode: str) -> list[Hit]:
+    n = len(gen.ids)
     vector = embedder.embed([query])[0]
     dense = gen.collection.query(query_embeddings=[vector], n_results=min(POOL, n), include=["distances"])
     cosine = {i: 1.0 - d for i, d in zip(dense["ids"][0], dense["distances"][0])}
@@ -115,7 +126,6 @@ class Retrieval:
 
 def retrieve(question: str, k: int = 5, root: Path | None = None) -> Retrieval:
     """Passages for a question and the relevance gate's verdict on them."""
-    root = root or settings.chroma_dir()
     hits = search(question, k=k, root=root)
     best = max((h.score for h in hits), default=0.0)
     verdict = gate.judge(question, best, _current(root).vocabulary, settings.min_relevance())

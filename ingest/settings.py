@@ -22,6 +22,24 @@ def chroma_dir() -> Path:
     return Path(os.environ.get("STUDYFLOW_CHROMA_DIR", PROJECT_ROOT / ".chroma")).resolve()
 
 
+def chroma_url() -> str | None:
+    """A `chroma run` server (e.g. http://127.0.0.1:8000) to use instead of the folder; unset means the folder."""
+    return os.environ.get("STUDYFLOW_CHROMA_URL", "").strip().rstrip("/") or None
+
+
+def chroma_collection() -> str:
+    """On a server: the base name of the index's collections, so several indexes can share one server."""
+    return os.environ.get("STUDYFLOW_CHROMA_COLLECTION", COLLECTION)
+
+
+def chroma_tenant() -> str:
+    return os.environ.get("STUDYFLOW_CHROMA_TENANT", "default_tenant")
+
+
+def chroma_database() -> str:
+    return os.environ.get("STUDYFLOW_CHROMA_DATABASE", "default_database")
+
+
 def default_notes() -> list[Path]:
     return [PROJECT_ROOT / "notes"]
 

@@ -1,17 +1,42 @@
-"""The Chroma index on disk. Each ingest writes a new generation folder aside and then switches the
-CURRENT pointer with an atomic rename, so a crash mid-ingest leaves the previous generation in use."""
+"""Where the Chroma index lives: a folder (the default) or a `chroma run` server (STUDYFLOW_CHROMA_URL).
 
+Either way an ingest writes a whole new generation aside and then switches a pointer to it in one step, so readers
+only ever open a complete generation and a crash mid-ingest leaves the previous one in use:
+- folder: generation folders `gen-<ns>` and a CURRENT file replaced by an atomic rename;
+- server: generation collections `<base>-gen-<ns>` and the metadata of a one-purpose collection `<base>-pointer`,
+  changed by one update.
+"""
+
+import hashlib
 import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import chromadb
+import httpx
+from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
+from chromadb.errors import NotFoundError
 
-from ingest.errors import IndexMissingError
+from ingest import settings
+from ingest.errors import ChromaServerError, IndexMissingError, StudyflowError
 from ingest.settings import COLLECTION
 
 POINTER = "CURRENT"
+# No embedding function anywhere: Chroma's default one downloads a model; we always pass vectors ourselves.
+COSINE = {"hnsw:space": "cosine"}
+COPY_BATCH = 1000
+
+
+def _settings() -> Settings:
+    # A new object each time: the client constructors write their host, port or path into it.
+    return Settings(anonymized_telemetry=False)
 
 
 def current_generation(root: Path) -> Path | None:
@@ -38,10 +63,9 @@ def switch_generation(root: Path, generation: Path) -> None:
 
 
 def open_collection(generation: Path, create: bool = False) -> Collection:
-    client = chromadb.PersistentClient(path=str(generation), settings=Settings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(path=str(generation), settings=_settings())
     if create:
-        # No embedding function: Chroma's default one downloads a model; we always pass vectors ourselves.
-        return client.get_or_create_collection(COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+        return client.get_or_create_collection(COLLECTION, embedding_function=None, metadata=COSINE)
     return client.get_collection(COLLECTION, embedding_function=None)
 
 
@@ -50,3 +74,153 @@ def open_current(root: Path) -> tuple[Path, Collection]:
     if generation is None:
         raise IndexMissingError(f"no index yet in {root}; run `make ingest` (or `python -m ingest`) first")
     return generation, open_collection(generation)
+
+
+class Folder:
+    """The index in a local folder, opened with PersistentClient."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.where: Path | str = root
+
+    def lock_file(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self.root / ".ingest.lock"
+
+    def current(self) -> Path | None:
+        return current_generation(self.root)
+
+    def collection(self, generation: Path, create: bool = False) -> Collection:
+        return open_collection(generation, create=create)
+
+    def create(self, copy_of: Path | None) -> Path:
+        generation = self.root / f"gen-{time.time_ns()}"
+        if copy_of is not None:
+            shutil.copytree(copy_of, generation)
+        return generation
+
+    def switch(self, generation: Path) -> None:
+        switch_generation(self.root, generation)
+
+    def remove_stale(self, keep: Path | None) -> None:
+        current = self.current()
+        for path in self.root.glob("gen-*"):
+            if path not in (current, keep) and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+
+    def missing(self) -> IndexMissingError:
+        return IndexMissingError(f"no index yet in {self.root}; run `make ingest` (or `python -m ingest`) first")
+
+
+_clients: dict[tuple[str, str, str], ClientAPI] = {}
+
+
+class Server:
+    """The index on a Chroma server, opened with HttpClient."""
+
+    def __init__(self, url: str, base: str):
+        self.url = url
+        self.base = base
+        self.pointer = f"{base}-pointer"
+        self.prefix = f"{base}-gen-"
+        self.where = f"{url} (collection {base})"
+
+    def down(self) -> ChromaServerError:
+        return ChromaServerError(
+            f"the Chroma server at {self.url} is not answering; start it with `make chroma-server` "
+            "or unset STUDYFLOW_CHROMA_URL"
+        )
+
+    @property
+    def client(self) -> ClientAPI:
+        key = (self.url, settings.chroma_tenant(), settings.chroma_database())
+        if key not in _clients:
+            parts = urlsplit(self.url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise StudyflowError(f"STUDYFLOW_CHROMA_URL={self.url!r} is not a URL like http://127.0.0.1:8000")
+            try:
+                _clients[key] = chromadb.HttpClient(
+                    host=parts.hostname,
+                    port=parts.port or (443 if parts.scheme == "https" else 8000),
+                    ssl=parts.scheme == "https",
+                    tenant=key[1],
+                    database=key[2],
+                    settings=_settings(),
+                )
+            except ValueError as err:  # HttpClient checks the server at once: "Could not connect to a Chroma server"
+                if "could not connect" not in str(err).lower():
+                    raise
+                raise self.down() from err
+        return _clients[key]
+
+    def lock_file(self) -> Path:
+        # One ingest at a time from this machine; ingests from several machines into one server are not serialised.
+        digest = hashlib.sha256(self.where.encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"studyflow-ingest-{digest}.lock"
+
+    def current(self) -> str | None:
+        try:
+            name = (self.client.get_collection(self.pointer, embedding_function=None).metadata or {}).get("current")
+        except NotFoundError:
+            return None
+        return name or None
+
+    def collection(self, name: str, create: bool = False) -> Collection:
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except NotFoundError:
+            raise self.missing() from None
+
+    def create(self, copy_of: str | None) -> str:
+        name = f"{self.prefix}{time.time_ns()}"
+        new = self.client.create_collection(name, embedding_function=None, metadata=COSINE)
+        if copy_of is not None:  # vectors are copied, never re-embedded
+            old = self.collection(copy_of)
+            for offset in range(0, old.count(), COPY_BATCH):
+                got = old.get(include=["embeddings", "documents", "metadatas"], limit=COPY_BATCH, offset=offset)
+                new.add(
+                    ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
+                )
+        return name
+
+    def switch(self, name: str) -> None:
+        pointer = self.client.get_or_create_collection(self.pointer, embedding_function=None)
+        pointer.modify(metadata={"current": name})
+
+    def remove_stale(self, keep: str | None) -> None:
+        current = self.current()
+        for collection in self.client.list_collections():
+            if collection.name.startswith(self.prefix) and collection.name not in (current, keep):
+                try:
+                    self.client.delete_collection(collection.name)
+                except NotFoundError:
+                    pass
+
+    def missing(self) -> IndexMissingError:
+        return IndexMissingError(
+            f"no index yet in collection {self.base} at {self.url}; run `make ingest` (or `python -m ingest`) first"
+        )
+
+
+Index = Folder | Server
+
+
+def index(root: Path | None = None) -> Index:
+    """The folder given, else the server STUDYFLOW_CHROMA_URL names, else the folder STUDYFLOW_CHROMA_DIR names."""
+    if root is not None:
+        return Folder(root)
+    url = settings.chroma_url()
+    if url:
+        return Server(url, settings.chroma_collection())
+    return Folder(settings.chroma_dir())
+
+
+@contextmanager
+def reachable(where: Index) -> Iterator[None]:
+    """A server that stops answering mid-way is reported as one line, not an httpx traceback."""
+    try:
+        yield
+    except httpx.TransportError as err:
+        if isinstance(where, Server):
+            raise where.down() from err
+        raise
