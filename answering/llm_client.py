@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import httpx2
 import openai
 from promptflow.connections import AzureOpenAIConnection, OpenAIConnection
 from promptflow.tools.common import ChatInputList, build_messages, normalize_connection_config
@@ -52,9 +53,18 @@ def render_messages(prompt_file: Path, **inputs: object) -> list[dict]:
     return build_messages(prompt_file.read_text(encoding="utf-8"), _inputs_to_escape=list(wrapped), **wrapped)
 
 
-def explain(error: Exception, endpoint: str | None) -> StudyflowError:
-    """A one-line error that says what to do; the API key never appears in it."""
+def explain(error: Exception, endpoint: str | None, mid_answer: bool = False) -> StudyflowError:
+    """A one-line error that says what to do; the API key never appears in it. mid_answer: part of the reply had
+    already arrived, so a lost connection is the server dying (or being stopped) mid-answer, not an unreachable one."""
     where = f" at {endpoint}" if endpoint else ""
+    # openai (3.x, on httpx2) wraps a connection cut mid-answer as APIConnectionError, like a refused connection;
+    # the cause tells them apart when no piece of the reply had arrived yet.
+    mid_answer = mid_answer or isinstance(error.__cause__, (httpx2.RemoteProtocolError, httpx2.ReadError))
+    if mid_answer and (
+        isinstance(error, (httpx.HTTPError, httpx2.HTTPError))
+        or (isinstance(error, openai.APIConnectionError) and not isinstance(error, openai.APITimeoutError))
+    ):
+        return StudyflowError(f"the LLM endpoint{where} dropped the connection mid-answer; ask again")
     if isinstance(error, openai.APITimeoutError):
         return StudyflowError(
             f"the LLM endpoint{where} did not answer within {llm_timeout():g} s; it may be overloaded "
@@ -70,7 +80,7 @@ def explain(error: Exception, endpoint: str | None) -> StudyflowError:
         return StudyflowError(f"the LLM endpoint{where} does not know the model; check the model/deployment name")
     if isinstance(error, openai.APIStatusError):
         return StudyflowError(f"the LLM endpoint{where} failed with HTTP {error.status_code}; try again")
-    if isinstance(error, httpx.HTTPError):
+    if isinstance(error, (httpx.HTTPError, httpx2.HTTPError)):
         return StudyflowError(f"the LLM endpoint{where} dropped the connection mid-answer; ask again")
     return StudyflowError(f"the LLM endpoint{where} sent a reply that could not be read ({type(error).__name__})")
 
@@ -84,7 +94,8 @@ def complete(connection: Connection, model: str, messages: list[dict], max_token
             model=model, messages=messages, max_tokens=max_tokens, temperature=temperature
         )
         return reply.choices[0].message.content or ""
-    except (openai.OpenAIError, IndexError, AttributeError) as error:
+    # ValueError: a 200 reply whose body is not JSON (a proxy's HTML page) escapes openai as a JSONDecodeError.
+    except (openai.OpenAIError, IndexError, AttributeError, ValueError) as error:
         raise explain(error, endpoint) from None
 
 
@@ -94,12 +105,18 @@ def stream(
     """Text pieces as the model writes them. Lazy: nothing is sent until the first piece is asked for, so a
     caller can show what it already has (the sources) first."""
     endpoint = endpoint_of(connection)
+    chunks = 0
     try:
         response = make_client(connection).chat.completions.create(
             model=model, messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True
         )
         for chunk in response:
+            chunks += 1
             if chunk.choices and chunk.choices[0].delta.content:
                 yield chunk.choices[0].delta.content
-    except (openai.OpenAIError, httpx.HTTPError) as error:
-        raise explain(error, endpoint) from None
+    except (openai.OpenAIError, httpx.HTTPError, httpx2.HTTPError, ValueError) as error:
+        raise explain(error, endpoint, mid_answer=chunks > 0) from None
+    if not chunks:
+        # A 200 reply that is not an event stream (a proxy's HTML page) parses as an empty stream, not an error.
+        where = f" at {endpoint}" if endpoint else ""
+        raise StudyflowError(f"the LLM endpoint{where} sent a reply that could not be read (no event stream)")
