@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,8 +39,25 @@ def endpoint_of(connection: Connection) -> str | None:
     return getattr(connection, "base_url", None) or getattr(connection, "api_base", None)
 
 
+_ENV_REFERENCE = re.compile(r"^\$\{env:(\w+)\}$")
+
+
+def resolve_key(value: str | None) -> str | None:
+    """The key a connection names as `${env:VAR}`. pf stores such a reference as written and only its serving
+    path fills it in, so `pf run` and `pf flow test` would otherwise send the reference itself as the key."""
+    match = _ENV_REFERENCE.match(value or "")
+    if not match:
+        return value
+    variable = match.group(1)
+    if not os.environ.get(variable):
+        raise StudyflowError(f"the connection's API key comes from ${variable}, which is not set; export it first")
+    return os.environ[variable]
+
+
 def make_client(connection: Connection) -> openai.OpenAI:
     config = {**normalize_connection_config(connection), "timeout": llm_timeout(), "max_retries": 0}
+    if "api_key" in config:
+        config["api_key"] = resolve_key(config["api_key"])
     if isinstance(connection, AzureOpenAIConnection):
         return openai.AzureOpenAI(**config)
     return openai.OpenAI(**config)

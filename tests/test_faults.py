@@ -124,3 +124,14 @@ def test_local_server_killed_mid_stream_gives_one_line_and_the_next_request_work
     finally:
         server.start()
     assert llm_client.complete(local, "local", [{"role": "user", "content": "Say OK."}], max_tokens=5).strip()
+
+
+def test_a_key_named_as_env_reference_is_read_from_the_environment(monkeypatch):
+    from answering.llm_client import resolve_key
+
+    monkeypatch.setenv("STUDYFLOW_TEST_KEY", "sk-from-env")
+    assert resolve_key("${env:STUDYFLOW_TEST_KEY}") == "sk-from-env"
+    assert resolve_key("sk-literal") == "sk-literal"
+    monkeypatch.delenv("STUDYFLOW_TEST_KEY")
+    with pytest.raises(StudyflowError, match=r"\$STUDYFLOW_TEST_KEY, which is not set; export it first"):
+        resolve_key("${env:STUDYFLOW_TEST_KEY}")
