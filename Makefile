@@ -29,11 +29,12 @@ CHROMIUM := /usr/bin/chromium
 APP_PORT ?= 7860
 CHROMA_PORT ?= 8000
 
-.PHONY: help setup model model-stop ingest ask chat chroma-server test bench lint clean
+.PHONY: help setup model model-stop ingest ask chat chroma-server eval test bench lint clean
 
 help:
 	@echo "make chat     set up, ingest the notes, start the local model, open the browser chat (README command 1)"
 	@echo "make test     set up and run the tests (README command 2)"
+	@echo "make eval [VARIANT=variant_1] [JUDGE=llm] [LIMIT=20] [DATA=file.jsonl]  batch Q&A + evaluation + HTML report"
 	@echo "make ingest | make ask Q='...' | make model | make model-stop | make chroma-server | make bench | make lint"
 
 $(STAMP): pyproject.toml
@@ -69,6 +70,10 @@ ask: ingest model
 chat: ingest model
 	@echo "studyflow chat on http://127.0.0.1:$(APP_PORT)/  (Ctrl-C to stop; make model-stop stops the model)"
 	$(PY) app.py --port $(APP_PORT) --open
+
+eval: ingest model
+	$(PY) -m eval.pipeline $(if $(DATA),--data $(DATA)) $(if $(VARIANT),--variant $(VARIANT)) \
+	  $(if $(JUDGE),--judge $(JUDGE)) $(if $(LIMIT),--limit $(LIMIT))
 
 chroma-server: setup
 	@echo "Chroma server on http://127.0.0.1:$(CHROMA_PORT), data in .chroma-server/ (Ctrl-C to stop)"
