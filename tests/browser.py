@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
-from ingest.settings import PROJECT_ROOT
+from tests.helpers import serving
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags chromium keeps trying Google's hosts, which this machine refuses.
@@ -40,31 +37,11 @@ def launched_chromium() -> Iterator:
 
 
 @contextmanager
-def running_app(env: dict[str, str], port: int, log: Path, *args: str, timeout: float = 180) -> Iterator[str]:
+def running_app(env: dict[str, str], port: int, log: Path, *args: str) -> Iterator[str]:
     """app.py in a child process; yields its URL once the page answers."""
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(port), *args],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=PROJECT_ROOT,
-        )
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"app.py did not start: {log.read_text()[-3000:]}")
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(1)
+    with serving([sys.executable, "app.py", "--port", str(port), *args], env, url, log):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def answer_text(texts: list[str]) -> str:

@@ -6,7 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from ingest.settings import PROJECT_ROOT
 
@@ -52,3 +57,39 @@ def pf_home(home: Path, base_url: str) -> dict[str, str]:
         capture_output=True,
     )
     return env
+
+
+def pf_flow_test(env: dict[str, str], flow: Path | str, **inputs: str) -> tuple[int, dict | None, str]:
+    """`pf flow test` in a child process: exit code, the outputs it printed (None if none), everything it logged."""
+    from answering.show import flow_output
+
+    proc = subprocess.run(
+        [PF, "flow", "test", "--flow", str(flow), "--inputs", *(f"{k}={v}" for k, v in inputs.items())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=PROJECT_ROOT,
+    )
+    return proc.returncode, flow_output(proc.stdout), proc.stdout + proc.stderr
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], ready_url: str, log: Path, timeout: float = 180) -> Iterator[None]:
+    """A server in a child process, from the moment ready_url answers 200 until the block ends."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{' '.join(command[:3])} did not start: {log.read_text()[-3000:]}")
+            try:
+                if httpx.get(ready_url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(1)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

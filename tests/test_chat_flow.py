@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import time
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,9 +13,8 @@ from answering.chat import standalone, with_grounding_check
 from answering.history import UNGROUNDED_NOTE, bounded, clean_answer, estimate_tokens, turns
 from answering.llm_client import render_messages
 from answering.passages import NOT_COVERED
-from answering.show import flow_output
 from ingest.settings import PROJECT_ROOT
-from tests.helpers import PF, free_port, pf_home
+from tests.helpers import PF, free_port, pf_flow_test, pf_home, serving
 
 FLOW = PROJECT_ROOT / "flows" / "chat"
 
@@ -98,24 +96,7 @@ def chat_env(tmp_path_factory, notes_index, llm_server) -> dict[str, str]:
 
 
 def chat_test(env: dict[str, str], question: str, history: list[dict]) -> tuple[int, dict | None, str]:
-    proc = subprocess.run(
-        [
-            PF,
-            "flow",
-            "test",
-            "--flow",
-            str(FLOW),
-            "--inputs",
-            f"question={question}",
-            f"chat_history={json.dumps(history)}",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=PROJECT_ROOT,
-    )
-    return proc.returncode, flow_output(proc.stdout), proc.stdout + proc.stderr
+    return pf_flow_test(env, FLOW, question=question, chat_history=json.dumps(history))
 
 
 @pytest.mark.llm
@@ -142,47 +123,13 @@ def test_uncovered_chat_question_gets_the_fixed_reply(chat_env):
 
 
 @pytest.fixture(scope="module")
-def served_chat(chat_env, tmp_path_factory) -> str:
+def served_chat(chat_env, tmp_path_factory) -> Iterator[str]:
     port = free_port()
-    log = Path(tmp_path_factory.mktemp("serve")) / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                PF,
-                "flow",
-                "serve",
-                "--source",
-                str(FLOW),
-                "--port",
-                str(port),
-                "--host",
-                "127.0.0.1",
-                "--engine",
-                "fastapi",
-                "--skip-open-browser",
-            ],
-            env=chat_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=PROJECT_ROOT,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, log.read_text()[-3000:]
-            time.sleep(1)
-        else:
-            pytest.fail(f"pf flow serve did not start: {log.read_text()[-3000:]}")
+    command = [PF, "flow", "serve", "--source", str(FLOW), "--port", str(port), "--host", "127.0.0.1",
+               "--engine", "fastapi", "--skip-open-browser"]  # fmt: skip
+    with serving(command, chat_env, f"{url}/health", tmp_path_factory.mktemp("serve") / "serve.log"):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.mark.llm

@@ -17,7 +17,7 @@ import pytest
 from answering.show import flow_output
 from ingest.errors import ChromaServerError
 from tests.conftest import NOTES_DIR, PROJECT_ROOT, RunCli
-from tests.helpers import PF, free_port, pf_home
+from tests.helpers import PF, free_port, pf_flow_test, pf_home
 
 CHROMA = str(Path(sys.executable).parent / "chroma")
 FLOW = str(PROJECT_ROOT / "flows" / "qa")
@@ -126,16 +126,8 @@ def test_one_question_through_the_qa_flow_on_the_server(
     env = pf_home(tmp_path_factory.mktemp("pf-server"), llm_server)
     env.update(server_index)
     question = "Which sampling method needs all hyperparameters to be discrete?"
-    proc = subprocess.run(
-        [PF, "flow", "test", "--flow", FLOW, "--inputs", f"question={question}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=PROJECT_ROOT,
-    )
-    result = flow_output(proc.stdout)
-    assert proc.returncode == 0 and result is not None, (proc.stdout + proc.stderr)[-3000:]
+    code, result, log = pf_flow_test(env, FLOW, question=question)
+    assert code == 0 and result is not None, log[-3000:]
     assert "grid" in result["answer"].lower(), result["answer"]
     assert any(c["chapter"].startswith("Chapter 14.") for c in result["citations"]), result["citations"]
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
 from answering.citations import citations, cited_numbers
 from answering.grounding import is_grounded, unsupported_names
 from answering.passages import NOT_COVERED
-from answering.show import flow_output
 from ingest.settings import PROJECT_ROOT
-from tests.helpers import PF, free_port, pf_home
+from tests.helpers import free_port, pf_flow_test, pf_home
 
 FLOW = str(PROJECT_ROOT / "flows" / "qa")
 
@@ -32,15 +30,7 @@ def pf_env(tmp_path_factory, notes_index, llm_server) -> dict[str, str]:
 
 
 def flow_test(env: dict[str, str], question: str) -> tuple[int, dict | None, str]:
-    proc = subprocess.run(
-        [PF, "flow", "test", "--flow", FLOW, "--inputs", f"question={question}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=PROJECT_ROOT,
-    )
-    return proc.returncode, flow_output(proc.stdout), proc.stdout + proc.stderr
+    return pf_flow_test(env, FLOW, question=question)
 
 
 def test_cited_numbers_reads_single_and_grouped_markers():
