@@ -42,21 +42,15 @@ def pf_home(home: Path, base_url: str) -> dict[str, str]:
         check=True,
         capture_output=True,
     )
-    subprocess.run(
-        [
-            PF,
-            "connection",
-            "create",
-            "--file",
-            str(PROJECT_ROOT / "connections/local.yaml"),
-            "--set",
-            f"base_url={base_url}",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    create_connection(env, base_url)
     return env
+
+
+def create_connection(env: dict[str, str], base_url: str, name: str = "local") -> None:
+    """A connection like `local` (connections/local.yaml) under `name`, pointing at base_url, in env's pf home."""
+    local = str(PROJECT_ROOT / "connections/local.yaml")
+    command = [PF, "connection", "create", "--file", local, "--name", name, "--set", f"base_url={base_url}"]
+    subprocess.run(command, env=env, check=True, capture_output=True)
 
 
 def pf_flow_test(env: dict[str, str], flow: Path | str, **inputs: str) -> tuple[int, dict | None, str]:

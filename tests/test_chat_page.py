@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from answering.passages import NOT_COVERED
 from ingest.settings import PROJECT_ROOT
 from local_llm import server
 from tests.browser import ChatPage, answer_text, launched_chromium, running_app
-from tests.helpers import PF, free_port, pf_home
+from tests.helpers import create_connection, free_port, pf_home
 
 pytestmark = pytest.mark.llm
 
@@ -130,22 +129,7 @@ def test_bad_connection_and_missing_index_show_in_the_page_and_recover_without_a
         broken = tab.ask(question)["text"]
         assert broken.startswith("⚠️ Connection 'mine' is not found.") and "pf connection create" in broken, broken
         assert len(broken.splitlines()) == 1, broken
-        subprocess.run(
-            [
-                PF,
-                "connection",
-                "create",
-                "--file",
-                str(PROJECT_ROOT / "connections/local.yaml"),
-                "--name",
-                "mine",
-                "--set",
-                f"base_url={llm_server}",
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        create_connection(env, llm_server, name="mine")
         missing = tab.ask(question)["text"]
         assert missing.startswith("⚠️") and "make ingest" in missing, missing
         from ingest.build import build_index
