@@ -1,6 +1,7 @@
-"""Calls to the LLM behind a promptflow connection, for nodes that cannot use the built-in LLM tool: the chat
-flow streams lazily (its sources must show before the first token) and the evaluation flow's LLM judge parses
-replies itself. Errors become one-line StudyflowErrors that never carry the key."""
+"""Every call to the LLM behind a promptflow connection: the Q&A answer, the chat flow's rewrite and lazy stream
+(its sources must show before the first token), and the evaluation flow's LLM judge. One try with a timeout
+(STUDYFLOW_LLM_TIMEOUT), unlike the built-in LLM tool's 600 s x 100 retries; errors become one-line
+StudyflowErrors that never carry the key."""
 
 from __future__ import annotations
 
