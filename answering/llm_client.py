@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import httpx2
 import openai
 from promptflow.connections import AzureOpenAIConnection, OpenAIConnection
@@ -80,7 +79,7 @@ def explain(error: Exception, endpoint: str | None, mid_answer: bool = False) ->
     # the cause tells them apart when no piece of the reply had arrived yet.
     mid_answer = mid_answer or isinstance(error.__cause__, (httpx2.RemoteProtocolError, httpx2.ReadError))
     if mid_answer and (
-        isinstance(error, (httpx.HTTPError, httpx2.HTTPError))
+        isinstance(error, httpx2.HTTPError)
         or (isinstance(error, openai.APIConnectionError) and not isinstance(error, openai.APITimeoutError))
     ):
         return StudyflowError(f"the LLM endpoint{where} dropped the connection mid-answer; ask again")
@@ -99,7 +98,7 @@ def explain(error: Exception, endpoint: str | None, mid_answer: bool = False) ->
         return StudyflowError(f"the LLM endpoint{where} does not know the model; check the model/deployment name")
     if isinstance(error, openai.APIStatusError):
         return StudyflowError(f"the LLM endpoint{where} failed with HTTP {error.status_code}; try again")
-    if isinstance(error, (httpx.HTTPError, httpx2.HTTPError)):
+    if isinstance(error, httpx2.HTTPError):
         return StudyflowError(f"the LLM endpoint{where} dropped the connection mid-answer; ask again")
     return StudyflowError(f"the LLM endpoint{where} sent a reply that could not be read ({type(error).__name__})")
 
@@ -133,7 +132,7 @@ def stream(
             chunks += 1
             if chunk.choices and chunk.choices[0].delta.content:
                 yield chunk.choices[0].delta.content
-    except (openai.OpenAIError, httpx.HTTPError, httpx2.HTTPError, ValueError) as error:
+    except (openai.OpenAIError, httpx2.HTTPError, ValueError) as error:
         raise explain(error, endpoint, mid_answer=chunks > 0) from None
     if not chunks:
         # A 200 reply that is not an event stream (a proxy's HTML page) parses as an empty stream, not an error.
