@@ -68,7 +68,7 @@ def _run_qa(env: dict[str, str], data: Path) -> subprocess.CompletedProcess:
         [
             PF, "run", "create", "--flow", str(PROJECT_ROOT / "flows/qa"), "--data", str(data),
             "--column-mapping", "question=${data.question}",
-            "--connections", "answer_llm.connection=openai", "answer_llm.model=x", "check_model.connection=openai",
+            "--connections", "answer_llm.connection=openai", "answer_llm.model=x",
             "--stream",
         ],
         env=env, capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
