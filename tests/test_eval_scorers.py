@@ -40,6 +40,42 @@ def test_groundedness_prefers_the_answer_the_context_supports() -> None:
     assert good["reason"] and bad["reason"]
 
 
+# A RAG-style case from the notes (chapter 1) and the flow's own answer style: the faithful answer rewords the
+# context and cites it; the unfaithful one keeps the topic and the citation but invents the facts.
+STEPS_CONTEXT = (
+    "[1] Chapter 1. Design a data ingestion strategy for machine learning projects\n"
+    "To train a machine learning model there are 6 steps and it is iterative process:\n"
+    "1. Define the problem: Decide on what the model should predict and when it's successful.\n"
+    "2. Get the data: Find data sources and get access.\n"
+    "3. Prepare the data: Explore the data. Clean and transform the data based on the model's requirements.\n"
+    "4. Train the model: Choose an algorithm and hyperparameter values based on trial and error."
+)
+PARAPHRASE = "You start by defining the problem: deciding what the model should predict and when it is successful. [1]"
+INVENTED = (
+    "The very first step when training a machine learning model is to define the problem, which means buying a GPU "
+    "cluster and signing a three-year support contract with Microsoft. [1]"
+)
+
+
+def test_groundedness_scale_passes_a_faithful_paraphrase() -> None:
+    """The 1-5 cut points were once tuned on copied summaries and gave a reworded, cited answer 1-2."""
+    assert judge.groundedness(PARAPHRASE, STEPS_CONTEXT)["score"] >= 3
+
+
+def test_groundedness_scale_fails_an_invented_claim_on_the_same_topic() -> None:
+    paraphrase = judge.groundedness(PARAPHRASE, STEPS_CONTEXT)["score"]
+    invented = judge.groundedness(INVENTED, STEPS_CONTEXT)["score"]
+    assert invented <= 2 < paraphrase
+
+
+def test_citation_markers_neither_help_nor_hurt_groundedness() -> None:
+    uncited = PARAPHRASE.removesuffix(" [1]")
+    assert judge.groundedness_value(PARAPHRASE, STEPS_CONTEXT) == pytest.approx(
+        judge.groundedness_value(uncited, STEPS_CONTEXT)
+    )
+    assert judge.groundedness("[1]", STEPS_CONTEXT)["score"] == 1
+
+
 def test_relevance_prefers_the_on_topic_answer() -> None:
     assert judge.relevance_value(QUESTION, ON_TOPIC, CONTEXT) > judge.relevance_value(QUESTION, OFF_TOPIC, CONTEXT)
     on, off = judge.relevance(QUESTION, ON_TOPIC, CONTEXT), judge.relevance(QUESTION, OFF_TOPIC, CONTEXT)
