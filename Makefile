@@ -35,7 +35,7 @@ help:
 	@echo "make chat     set up, ingest the notes, start the local model, open the browser chat (README command 1)"
 	@echo "make test     set up and run the tests (README command 2)"
 	@echo "make eval [VARIANT=variant_1] [JUDGE=llm] [LIMIT=20] [DATA=file.jsonl]  batch Q&A + evaluation + HTML report"
-	@echo "make ingest | make ask Q='...' | make model | make model-stop | make chroma-server | make bench | make lint"
+	@echo "make ingest [NOTES='notes ../shared/corpus/mslearn-labs'] | make ask Q='...' | make model | make model-stop | make chroma-server | make bench | make lint"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -60,8 +60,11 @@ model: setup
 model-stop:
 	@test -x $(PY) && $(PY) -m local_llm stop || true
 
+# NOTES="notes ../shared/corpus/mslearn-labs" ingests several folders; empty: the folders the index was built from
+# (notes/ the first time), so `make chat` after a multi-folder ingest keeps every folder.
+NOTES ?=
 ingest: setup
-	$(PY) -m ingest
+	$(PY) -m ingest $(NOTES)
 
 ask: ingest model
 	@test -n "$(Q)" || { echo 'usage: make ask Q="your question"'; exit 2; }

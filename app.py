@@ -1,6 +1,6 @@
 """studyflow's browser chat: Gradio's ChatInterface over the chat flow (flows/chat), streamed, with its sources.
 
-    python app.py [--port 7860] [--host 127.0.0.1] [--connection local|openai|azure_openai] [--model NAME]
+python app.py [--port 7860] [--host 127.0.0.1] [--connection local|openai|azure_openai] [--model NAME]
 """
 
 from __future__ import annotations
@@ -233,6 +233,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connection", default="local", help="promptflow connection: local, openai, azure_openai")
     parser.add_argument("--model", default=None, help="model or deployment name (default: local for `local`)")
     parser.add_argument("--concurrency", type=int, default=1, help="answers generated at once (1 for a local model)")
+    parser.add_argument(
+        "--max-queue", type=int, default=20, help='questions that may wait; more are refused with "queue is full"'
+    )
     parser.add_argument("--open", action="store_true", help="open the page in the browser")
     return parser.parse_args(argv)
 
@@ -253,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a missing index is shown in the page too, and fixed without a restart
         print(f"warning: {readable(error).removeprefix(ERROR_PREFIX)}")
     page = build_page(chat_flow, args.concurrency)
+    # A bounded queue: past it a question is refused at once with Gradio's "queue is full" message, instead of
+    # waiting minutes behind the one local model (each answer takes ~10-20 s on CPU).
+    page.queue(max_size=args.max_queue)
     page.launch(
         server_name=args.host,
         server_port=args.port,

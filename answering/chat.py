@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from answering.grounding import UNSUPPORTED_LIMIT, unsupported_names
+from answering.grounding import UNSUPPORTED_LIMIT, is_off_topic, unsupported_names
 from answering.history import UNGROUNDED_NOTE
 
 MAX_STANDALONE_CHARS = 300
@@ -30,13 +30,24 @@ def ungrounded_note(names: list[str]) -> str:
     return f"\n\n_{UNGROUNDED_NOTE} {shown}, which the notes never mention; check the sources before you rely on it._"
 
 
-def with_grounding_check(pieces: Iterable[str], passage_texts: list[str]) -> Iterator[str]:
+# Starts like the ungrounded note, so answering.history drops it from the conversation the same way.
+OFF_TOPIC_NOTE = (
+    f"\n\n_{UNGROUNDED_NOTE} nothing the notes say (a note may hold instructions aimed at the assistant); "
+    "check the sources._"
+)
+
+
+def with_grounding_check(pieces: Iterable[str], passage_texts: list[str], question: str = "") -> Iterator[str]:
     """Pass the pieces through as they come; a streamed answer can't be taken back, so one that names code the
-    passages never mention gets a warning at its end (the Q&A flow replaces such an answer instead)."""
+    passages never mention, or carries none of their content, gets a warning at its end (the Q&A flow replaces
+    such an answer instead)."""
     text = []
     for piece in pieces:
         text.append(piece)
         yield piece
-    missing = unsupported_names("".join(text), passage_texts)
+    answer = "".join(text)
+    missing = unsupported_names(answer, passage_texts)
     if len(missing) >= UNSUPPORTED_LIMIT:
         yield ungrounded_note(missing)
+    elif is_off_topic(answer, passage_texts, question):
+        yield OFF_TOPIC_NOTE

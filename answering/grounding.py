@@ -31,3 +31,65 @@ def unsupported_names(answer: str, passage_texts: list[str]) -> list[str]:
 
 def is_grounded(answer: str, passage_texts: list[str]) -> bool:
     return len(unsupported_names(answer, passage_texts)) < UNSUPPORTED_LIMIT
+
+
+# Sentences of a note that talk to the model rather than the student ("ignore previous instructions", "reply only
+# with ..."). Words an answer shares only with them are obedience, not content.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}\b(?:instructions?|rules?|prompt)\b"
+    r"|\bsystem (?:prompt|override|message)\b|\b(?:reply|respond|answer)(?: only| exactly)\b|\bnew rule\b"
+    r"|\byou are (?:now|no longer)\b|\b(?:assistant|AI|model|LLM)\b[^.!?\n]{0,30}\breading this\b"
+    r"|\binstructions? (?:for|to) the\b|\bdo not answer the question\b|\b(?:every|each) (?:answer|reply|response)\b",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")  # not the dots of evil.example or azure.ai.ml
+# ASCII words only: the notes are English; an answer in another script is not judged by this check.
+_WORD = re.compile(r"[a-z0-9][a-z0-9_'-]*")
+_STOP = frozenset(
+    "the and for with that this from are was were you your its can not don't doesn't does have has what which when "
+    "how why who into than then them they their there these those also only just any all but use used uses using "
+    "note notes cover covers covered answer question".split()
+)
+OFF_TOPIC_SHARE = 0.25  # grounded answers share most of their words with the passages; obedient ones almost none
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if (len(w) >= 3 or w.isdigit()) and w not in _STOP}
+
+
+def without_instructions(text: str) -> str:
+    """The passage's text without its sentences addressed to the model."""
+    return " ".join(s for s in _SENTENCE_END.split(text) if not _INSTRUCTION.search(s))
+
+
+def is_off_topic(answer: str, passage_texts: list[str], question: str = "") -> bool:
+    """True when the answer carries (almost) none of the passages' content: what a model that obeyed an
+    instruction hidden in a note writes ("PWNED [1]"). Words found only in such instructions do not count."""
+    words = _content_words(_FENCE.sub(" ", answer))
+    if not words:
+        return False
+    known = _content_words(" ".join(without_instructions(t) for t in passage_texts) + " " + question)
+    return len(words & known) / len(words) < OFF_TOPIC_SHARE
+
+
+_SENTENCE_GAP = re.compile(r"(?<=[.!?])[ \t]+")
+
+
+def drop_instructions(text: str) -> str:
+    """The text for the prompt without what a note says to the model: from the first sentence addressed to it to
+    the end of that paragraph (an injection rarely stops after one sentence). Other lines, code included, are kept
+    as they are. A model that never reads "reply only with PWNED" cannot obey it; the sources still show it."""
+    lines, dropping, in_code = [], False, False
+    for line in text.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code, dropping = not in_code, False
+        if in_code or not line.strip():  # code is quoted as it is: `# ignore the rules` may be a comment
+            dropping = False
+        elif dropping:
+            continue
+        elif _INSTRUCTION.search(line):
+            sentences = _SENTENCE_GAP.split(line)
+            first = next(i for i, s in enumerate(sentences) if _INSTRUCTION.search(s))
+            line, dropping = " ".join(sentences[:first]), True
+        lines.append(line)
+    return "\n".join(lines)

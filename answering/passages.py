@@ -2,6 +2,7 @@
 
 from dataclasses import asdict
 
+from answering.grounding import drop_instructions
 from ingest.chunker import strip_html
 from ingest.search import Retrieval, retrieve
 
@@ -9,8 +10,9 @@ NOT_COVERED = "The notes don't cover this."
 
 
 def prompt_text(text: str) -> str:
-    # Heading markup like <span style="color: green;"> costs prompt tokens (~11 ms each on the CPU) and says nothing.
-    return strip_html(text).strip()
+    # Heading markup like <span style="color: green;"> costs prompt tokens (~11 ms each on the CPU) and says nothing;
+    # a sentence of a note addressed to the model ("ignore previous instructions ...") is never shown to it.
+    return drop_instructions(strip_html(text)).strip()
 
 
 def passages(retrieval: Retrieval) -> list[dict]:
@@ -26,9 +28,10 @@ def context_text(numbered: list[dict]) -> str:
     return "\n\n".join(f"[{p['n']}] {p['chapter']}\n{p['text']}" for p in numbered)
 
 
-def retrieve_passages(question: str, top_k: int = 3) -> dict:
-    """What a flow's retrieve node outputs: the numbered passages, their context text and the gate's verdict."""
-    retrieval = retrieve(question, k=top_k)
+def retrieve_passages(question: str, top_k: int = 3, source: str = "", chapter: str = "") -> dict:
+    """What a flow's retrieve node outputs: the numbered passages, their context text and the gate's verdict;
+    source / chapter limit the search (empty: the whole index), as `python -m ingest.search --source/--chapter`."""
+    retrieval = retrieve(question, k=top_k, source=source, chapter=chapter)
     numbered = passages(retrieval)
     return {
         "question": retrieval.question,

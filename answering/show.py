@@ -3,6 +3,8 @@
 import json
 import sys
 
+from ingest.controls import strip_controls
+
 
 def flow_output(text: str) -> dict | None:
     """The JSON object `pf flow test` prints after its log lines, if any."""
@@ -22,7 +24,8 @@ def render(result: dict) -> str:
         lines.append("")
         lines.append("Sources:")
         lines.extend(f"  [{c['n']}] {c['chapter']} ({c['source']}:{c['lines']})" for c in result["citations"])
-    return "\n".join(lines)
+    # The answer echoes notes and questions: an escape sequence in either must not reach the terminal raw.
+    return strip_controls("\n".join(lines))
 
 
 def main() -> int:

@@ -11,7 +11,10 @@ from bench import (
     chat_page,
     flow_overhead,
     ingest_speed,
+    injection,
+    load,
     retrieval_quality,
+    scale_curve,
     search_latency,
 )
 from bench.common import ROOT
@@ -34,6 +37,9 @@ def main() -> None:
         ("answer_quality", answer_quality),
         ("chat_history", chat_history),
         ("chat_page", chat_page),
+        ("injection", injection),
+        ("load", load),
+        ("scale_curve", scale_curve),  # last: 1k, 10k and 100k chunks, the longest (~30 min on 2 busy cores)
     ]:
         results[name] = bench.main()
     out = ROOT / "bench/results/latest.json"

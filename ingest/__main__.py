@@ -12,7 +12,13 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m ingest",
         description="Chunk markdown notes, embed them and store them in the Chroma index (incremental).",
     )
-    parser.add_argument("paths", nargs="*", type=Path, help=".md files or folders (default: notes/)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help=".md files or folders, each a source a search can filter on (its name: notes, mslearn-labs); "
+        "default: the ones the index was built from, else notes/",
+    )
     parser.add_argument("--rebuild", action="store_true", help="re-embed everything instead of reusing vectors")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)

@@ -3,7 +3,7 @@
 import hashlib
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from chromadb.api.models.Collection import Collection
@@ -12,7 +12,8 @@ from tqdm import tqdm
 
 from ingest import embedder, settings, store
 from ingest.chunker import Chunk, chunk_markdown
-from ingest.notes import find_notes, read_note
+from ingest.notes import corpora, find_notes, read_note
+from ingest.settings import PROJECT_ROOT
 
 EMBED_BATCH = 32
 
@@ -37,10 +38,13 @@ class Summary:
 def chunk_notes(paths: list[Path]) -> list[Chunk]:
     """Every file is read and checked before anything is written, so a bad file leaves the index as it was."""
     chunks = []
+    owner = corpora(paths)
     for path in find_notes(paths):
         note = read_note(path)
+        corpus = owner[path.resolve()]
         chunks.extend(
-            chunk_markdown(
+            replace(chunk, corpus=corpus.name, root=corpus.root)
+            for chunk in chunk_markdown(
                 note.text,
                 note.source,
                 embedder.count_tokens,
@@ -66,6 +70,8 @@ def chunk_ids(chunks: list[Chunk]) -> list[str]:
 def chunk_metadata(chunk: Chunk) -> dict:
     return {
         "source": chunk.source,
+        "corpus": chunk.corpus,
+        "root": chunk.root,
         "chapter": chunk.chapter,
         "chapter_number": chunk.chapter_number if chunk.chapter_number is not None else -1,
         "section": chunk.section,
@@ -84,12 +90,15 @@ def build_index(
     """Into the folder root if given, else where the settings say (STUDYFLOW_CHROMA_URL, else STUDYFLOW_CHROMA_DIR)."""
     started = time.perf_counter()
     target = store.index(root)
-    paths = paths or settings.default_notes()
+    with store.reachable(target):
+        paths = paths or previous_roots(target) or settings.default_notes()
     chunks = chunk_notes(paths)
     files = len({c.source for c in chunks})
     desired = dict(zip(chunk_ids(chunks), chunks))
-    with store.reachable(target), FileLock(str(target.lock_file())):
+    with store.writable(target), store.reachable(target), FileLock(str(target.lock_file())):
         previous = target.current()
+        # What an ingest killed mid-way left goes first: on a nearly full disk its space is needed for this one.
+        target.remove_stale(keep=previous)
         old = None if rebuild else previous
         existing = _existing_metadata(target, old) if old else {}
         to_add = [i for i in desired if i not in existing]
@@ -113,9 +122,19 @@ def build_index(
     )
 
 
+def previous_roots(target: store.Index) -> list[Path]:
+    """The folders the current index was built from, so a plain `python -m ingest` (and `make chat`) refreshes all
+    of them instead of dropping every folder but notes/."""
+    generation = target.current()
+    if generation is None:
+        return []
+    roots = {m.get("root") for m in store.get_all(target.collection(generation), include=["metadatas"])["metadatas"]}
+    return [PROJECT_ROOT / r for r in sorted(r for r in roots if r)]
+
+
 def _existing_metadata(target: store.Index, generation: Path | str) -> dict[str, dict]:
     collection = target.collection(generation, create=True)
-    got = collection.get(include=["metadatas"])
+    got = store.get_all(collection, include=["metadatas"])
     return dict(zip(got["ids"], got["metadatas"]))
 
 
@@ -127,10 +146,12 @@ def _apply(
     to_update: list[str],
     progress: bool,
 ) -> None:
-    if to_remove:
-        collection.delete(ids=to_remove)
-    if to_update:
-        collection.update(ids=to_update, metadatas=[chunk_metadata(desired[i]) for i in to_update])
+    # In pages: Chroma refuses one call with more than ~5k ids (a removed 100k-chunk folder, or new metadata fields).
+    for start in range(0, len(to_remove), store.READ_BATCH):
+        collection.delete(ids=to_remove[start : start + store.READ_BATCH])
+    for start in range(0, len(to_update), store.READ_BATCH):
+        page = to_update[start : start + store.READ_BATCH]
+        collection.update(ids=page, metadatas=[chunk_metadata(desired[i]) for i in page])
     batches = [to_add[i : i + EMBED_BATCH] for i in range(0, len(to_add), EMBED_BATCH)]
     with tqdm(total=len(to_add), desc="embedding", unit="chunk", disable=not progress or not to_add) as bar:
         for batch in batches:

@@ -15,6 +15,7 @@ TokenCounter = Callable[[str], int]
 _HTML_TAG = re.compile(r"<[^>]*>")
 _CHAPTER = re.compile(r"^chapter\s+(\d+)\b", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # what markdown-it counts as a line break (its token maps use these lines)
+_FRONT_MATTER_END = frozenset({"---", "..."})
 # Only the block structure is used (heading inline tokens get their .content from the block parser), so the
 # inline parser is off: it spent ~15 s on a 1 MB line of "[" and produced nothing the chunker reads.
 _parser = MarkdownIt("commonmark").enable("table").disable("inline")
@@ -28,6 +29,8 @@ class Chunk:
     line_start: int  # 1-based, inclusive
     line_end: int
     tokens: int
+    corpus: str = ""  # the folder (or file) given to ingest that holds this note, e.g. "notes" or "mslearn-labs"
+    root: str = ""  # that folder's path
 
     @property
     def chapter(self) -> str:
@@ -223,6 +226,16 @@ def _merge_tiny(pieces: list[Piece], min_tokens: int, max_tokens: int) -> list[P
     return merged
 
 
+def _front_matter_end(lines: list[str]) -> int | None:
+    """The line closing a leading YAML front matter block (`---` ... `---`), if the note has one."""
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in _FRONT_MATTER_END), None)
+    if end is None or not any(":" in line for line in lines[1:end]):
+        return None
+    return end
+
+
 def chunk_markdown(
     text: str,
     source: str,
@@ -237,6 +250,11 @@ def chunk_markdown(
     lines = _LINE_BREAK.split(text)
     if lines[-1] == "":
         lines.pop()
+    end = _front_matter_end(lines)
+    if end is not None:
+        # Markdown reads front matter as a setext heading ("lab: title: ...") that would become a bogus chapter. Only
+        # the parser sees its closing line blanked; the chunks keep every line of the note.
+        text = "\n".join(lines[:end] + [""] + lines[end + 1 :])
     pieces = []
     for section in _sections(text, len(lines)):
         units = _units(lines, section, count, max_tokens)

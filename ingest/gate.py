@@ -23,6 +23,9 @@ _COMMON = frozenset(
 )
 
 
+FOREIGN_MIN_SCORE = 0.3
+
+
 @dataclass(frozen=True)
 class Verdict:
     covered: bool
@@ -56,6 +59,10 @@ def judge(question: str, best_score: float, vocab: frozenset[str], min_score: fl
     names = unknown_names(question, vocab)
     if names:
         return Verdict(False, f"the notes never mention {', '.join(names)}")
+    # The notes and the embedding model are English: a question without a Latin letter (Japanese, emoji, marks) has
+    # no word to check, and its cosine is noise (0.10-0.12 measured), so only a clearly similar passage lets it in.
+    if not re.search(r"[A-Za-z]", question) and best_score < FOREIGN_MIN_SCORE:
+        return Verdict(False, "the question has no word the notes use; ask in the notes' language")
     share = missing_share(question, vocab)
     if share > 0.5:
         return Verdict(False, f"{share:.0%} of the question's words never occur in the notes")

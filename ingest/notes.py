@@ -1,5 +1,6 @@
 """Finding and reading markdown notes, with one-line errors for files that cannot be used."""
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +19,19 @@ class Note:
 def source_name(path: Path) -> str:
     resolved = path.resolve()
     try:
-        return resolved.relative_to(PROJECT_ROOT).as_posix()
+        return _printable(resolved.relative_to(PROJECT_ROOT).as_posix())
     except ValueError:
-        return resolved.as_posix()
+        return _printable(resolved.as_posix())
+
+
+def _printable(name: str) -> str:
+    """A file name's bytes that are not UTF-8 reach Python as lone surrogates, which cannot be hashed into a chunk
+    id, stored in Chroma or printed; they become `\\xe9`, and line breaks and other controls `\\n`, so a source is
+    one printable line (names that need neither are unchanged)."""
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(
+        ch.encode("unicode_escape").decode() if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name
+    )
 
 
 def find_notes(paths: list[Path]) -> list[Path]:
@@ -37,6 +48,27 @@ def find_notes(paths: list[Path]) -> list[Path]:
     if not unique:
         raise NotesError(f"no .md files found in {', '.join(map(str, paths))}; put your notes there as markdown")
     return unique
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str  # short name a search can filter on: the folder's name (`notes`, `mslearn-labs`), or a file's stem
+    root: str  # the path given to ingest, as source_name() writes it; a plain `python -m ingest` ingests these again
+
+
+def corpora(paths: list[Path]) -> dict[Path, Corpus]:
+    """The corpus of every markdown file below the paths: the first path given that holds it."""
+    owner: dict[Path, Corpus] = {}
+    taken: dict[str, str] = {}
+    for path in paths:
+        name = path.resolve().name if path.is_dir() else path.resolve().stem
+        root = source_name(path)
+        if taken.setdefault(name, root) != root:  # two folders both called notes/: keep both filterable
+            name = f"{path.resolve().parent.name}/{name}"
+            taken.setdefault(name, root)
+        for file in _walk(path) if path.is_dir() else [path]:
+            owner.setdefault(file.resolve(), Corpus(name=name, root=root))
+    return owner
 
 
 def _walk(folder: Path) -> list[Path]:

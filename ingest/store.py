@@ -7,8 +7,11 @@ only ever open a complete generation and a crash mid-ingest leaves the previous 
   changed by one update.
 """
 
+import atexit
+import errno
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -22,7 +25,8 @@ import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
-from chromadb.errors import NotFoundError
+from chromadb.errors import ChromaError, NotFoundError
+from filelock import FileLock, Timeout
 
 from ingest import settings
 from ingest.errors import ChromaServerError, IndexMissingError, StudyflowError
@@ -63,10 +67,50 @@ def switch_generation(root: Path, generation: Path) -> None:
 
 
 def open_collection(generation: Path, create: bool = False) -> Collection:
-    client = chromadb.PersistentClient(path=str(generation), settings=_settings())
+    try:
+        client = chromadb.PersistentClient(path=str(generation), settings=_settings())
+    except ChromaError:
+        _forget_failed_client(generation)
+        # Chroma writes to its database even to read it, so it cannot open one on a read-only mount, in files of
+        # another user or on a full disk. What a generation holds never changes once it is current: a copy reads
+        # the same.
+        if create:
+            raise
+        client = chromadb.PersistentClient(path=str(_private_copy(generation)), settings=_settings())
     if create:
         return client.get_or_create_collection(COLLECTION, embedding_function=None, metadata=COSINE)
     return client.get_collection(COLLECTION, embedding_function=None)
+
+
+def _forget_failed_client(path: Path) -> None:
+    # chromadb 1.5 caches a client's system before starting it and keeps it when starting fails: every later client
+    # for the same folder would get that broken one (AttributeError: no `bindings`) instead of trying again.
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+
+
+_copies: dict[Path, Path] = {}
+
+
+def _private_copy(generation: Path) -> Path:
+    if generation not in _copies:
+        folder = Path(tempfile.mkdtemp(prefix="studyflow-index-copy-"))
+        atexit.register(shutil.rmtree, folder, True)
+        copy = folder / generation.name
+        try:
+            shutil.copytree(generation, copy, copy_function=shutil.copyfile)  # the copy must be writable: no modes
+        except OSError as err:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise StudyflowError(
+                f"cannot open the index in {generation.parent} (its disk is full or read-only) nor copy it to "
+                f"{folder.parent} ({_one_line(err)}); free some space and try again"
+            ) from None
+        for path in [copy, *copy.rglob("*")]:
+            path.chmod(0o700 if path.is_dir() else 0o600)
+        _copies[generation] = copy
+    return _copies[generation]
 
 
 def open_current(root: Path) -> tuple[Path, Collection]:
@@ -224,3 +268,90 @@ def reachable(where: Index) -> Iterator[None]:
         if isinstance(where, Server):
             raise where.down() from err
         raise
+
+
+# Below this much free space, an error Chroma reports without an errno is taken for a full disk (its own wording,
+# "Failed to apply logs to the metadata segment", says nothing of the cause).
+LOW_SPACE = 64 * 1024 * 1024
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@contextmanager
+def writable(where: Index) -> Iterator[None]:
+    """A full disk, a quota or a read-only index folder mid-ingest is one line that says what to do, not a
+    traceback, and the half-written generation is removed at once: a full disk needs its space back."""
+    try:
+        yield
+    except (OSError, ChromaError) as err:
+        if not isinstance(where, Folder):  # a server's disk is the server's to report
+            raise
+        code = _write_errno(where.root, err)
+        if code is None:
+            raise
+        problem = _write_problem(where, code)
+        try:
+            with FileLock(str(where.root / ".ingest.lock"), timeout=0):  # not under another ingest's feet
+                where.remove_stale(keep=None)
+                (where.root / f"{POINTER}.tmp").unlink(missing_ok=True)
+        except (OSError, Timeout):
+            pass  # read-only, or another ingest runs: the next ingest removes it
+        raise StudyflowError(problem) from err
+
+
+def _write_errno(root: Path, err: OSError | ChromaError) -> int | None:
+    """The errno behind a failed write into root, or None if the failure is not about writing there."""
+    filename = getattr(err, "filename", None)
+    if filename is not None and not Path(os.fsdecode(filename)).is_relative_to(root):
+        return None  # e.g. the embedding model's files: not the index's disk
+    code = getattr(err, "errno", None)
+    if code is None:  # shutil.Error (from copytree) keeps each error only as text; Chroma keeps none
+        found = re.search(r"\[Errno (\d+)\]", str(err))
+        code = int(found.group(1)) if found else None
+    if code is None and "(code: 13)" in str(err):  # SQLITE_FULL
+        code = errno.ENOSPC
+    if code is None:
+        probe = next((p for p in [root, *root.parents] if p.exists()), root)
+        stat = os.statvfs(probe)
+        if stat.f_flag & os.ST_RDONLY:
+            code = errno.EROFS
+        elif stat.f_bavail * stat.f_frsize < LOW_SPACE:
+            code = errno.ENOSPC
+    return code if code in _WRITE_ERRNOS else None
+
+
+def _write_problem(folder: Folder, code: int) -> str:
+    unchanged = "the previous index is unchanged" if folder.current() else "no index was written"
+    again = f"then run `make ingest` again; {unchanged}"
+    root = folder.root
+    if code == errno.ENOSPC:
+        free = shutil.disk_usage(next((p for p in [root, *root.parents] if p.exists()), root)).free
+        return f"disk full while writing the index in {root} ({free // 1024} KB free); free some space, {again}"
+    if code == errno.EDQUOT:
+        return f"disk quota exceeded while writing the index in {root}; free some space or raise the quota, {again}"
+    if code == errno.EROFS:
+        return (
+            f"the index folder {root} is on a read-only file system; remount it writable or set "
+            f"STUDYFLOW_CHROMA_DIR to a writable folder, {again}"
+        )
+    return (
+        f"no permission to write in the index folder {root}; make it writable (chmod, chown, chattr -i) or set "
+        f"STUDYFLOW_CHROMA_DIR to a writable folder, {again}"
+    )
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
+
+
+READ_BATCH = 5000  # rows a get may ask for: Chroma's SQLite refuses one get of ~100k rows ("too many SQL variables")
+
+
+def get_all(collection: Collection, include: list[str]) -> dict[str, list]:
+    """Every row of a collection, read in pages, as one get() result (ids and the fields asked for)."""
+    out: dict[str, list] = {"ids": [], **{field: [] for field in include}}
+    for offset in range(0, collection.count(), READ_BATCH):
+        got = collection.get(include=include, limit=READ_BATCH, offset=offset)
+        for field in out:
+            out[field].extend(got[field])
+    return out

@@ -9,6 +9,7 @@ Modes, for POST /v1/chat/completions (and /v1/completions):
   garbage  HTTP 200 whose body is not JSON
   drop     HTTP 200 that starts the answer (an SSE stream when asked to stream) and closes the socket mid-way
   auth     HTTP 401 like OpenAI's invalid-key reply (the key masked as OpenAI masks it)
+  ok       a short right answer, streamed in pieces a moment apart (for load tests of the app without the LLM)
 GET /v1/models answers normally in every mode: the model "is up" and fails only when asked to generate, which
 is what the flows' quick endpoint check (answering.endpoint) sees.
 """
@@ -17,12 +18,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODES = ("hang", "500", "garbage", "drop", "auth")
+MODES = ("hang", "500", "garbage", "drop", "auth", "ok")
+OK_PIECES = ["Grid sampling ", "tries every ", "combination of ", "the values [1]."]
 
 
 @dataclass
@@ -94,6 +97,34 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 }
             }
             self._send(401, json.dumps(error).encode())
+
+        def _mode_ok(self, request: dict, key: str) -> None:
+            if not request.get("stream"):
+                message = {"role": "assistant", "content": "".join(OK_PIECES)}
+                reply = {"id": "x", "object": "chat.completion", "created": 0, "model": "local",
+                         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}  # fmt: skip
+                self._send(200, json.dumps(reply).encode())
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for piece in [*OK_PIECES, None]:
+                delta = {"content": piece} if piece else {}
+                choice = {"index": 0, "delta": delta, "finish_reason": None if piece else "stop"}
+                chunk = {
+                    "id": "x",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": "local",
+                    "choices": [choice],
+                }
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+                time.sleep(0.1)  # a model writing: requests overlap and queue as they would
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+            self.close_connection = True
 
         def _mode_drop(self, request: dict, key: str) -> None:
             # A Content-Length far beyond what is sent, then the socket closes: the client sees a body cut short,

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.build import build_index
+from ingest.build import build_index, chunk_ids, chunk_notes
 from ingest.errors import NotesError
 from ingest.notes import find_notes, read_note
+from ingest.search import search
 from tests.conftest import RunCli
 
 GOOD_NOTE = "# Good\n\nAzure ML workspaces hold compute targets, datastores and registered models for a team.\n"
@@ -136,3 +137,49 @@ def test_cli_rejects_a_bad_file_with_one_line_and_leaves_the_index_unchanged(
         assert lines[0].startswith("error: ") and str(bad) in lines[0]
         assert result.stdout == ""
         assert _snapshot(root) == before
+
+
+def test_a_file_name_that_is_not_utf8_is_ingested_under_its_bytes_escaped(tmp_path: Path) -> None:
+    """Such a name reaches Python with a lone surrogate, which crashed chunk_ids (UnicodeEncodeError) and which Chroma
+    refuses in metadata; the source stored is the name with the byte written as \\xe9."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / os.fsdecode(b"caf\xe9.md")).write_text(GOOD_NOTE)
+    chunks = chunk_notes([notes])
+    expected = f"{notes.resolve().as_posix()}/caf\\xe9.md"
+    assert [c.source for c in chunks] == [expected]
+    assert len(chunk_ids(chunks)) == 1
+
+    root = tmp_path / "chroma"
+    assert build_index(paths=[notes], root=root, progress=False).added == 1
+    [hit] = search("registered models for a team", k=1, root=root)
+    assert hit.source == expected
+    hit.source.encode()  # printable and sendable as it is
+
+    (notes / os.fsdecode(b"caf\xe9.md")).write_bytes(b"")
+    with pytest.raises(NotesError) as err:
+        read_note(notes / os.fsdecode(b"caf\xe9.md"))
+    message = one_line(err)
+    assert "caf\\xe9.md: the file is empty" in message
+    message.encode()
+
+
+def test_a_file_name_with_a_line_break_keeps_errors_and_sources_on_one_line(tmp_path: Path, run_cli: RunCli) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "good.md").write_text(GOOD_NOTE)
+    bad = notes / "two\nlines\r\u2028x.md"
+    bad.write_bytes(b"")
+    with pytest.raises(NotesError) as err:
+        read_note(bad)
+    assert "two\\nlines\\r\\u2028x.md: the file is empty" in one_line(err)
+
+    result = run_cli(tmp_path / "chroma", "-m", "ingest", str(notes))
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and "two\\nlines\\r\\u2028x.md: the file is empty" in line
+
+    bad.write_text(GOOD_NOTE)
+    sources = {c.source for c in chunk_notes([notes])}
+    assert f"{notes.resolve().as_posix()}/two\\nlines\\r\\u2028x.md" in sources
+    assert all(len(s.splitlines()) == 1 for s in sources)

@@ -34,4 +34,4 @@ def answer(
     numbered = retrieval["passages"]
     messages = render_messages(PROMPT, history=history, passages=numbered, question=retrieval["question"])
     pieces = stream(connection, model, messages, max_tokens=max_tokens)
-    return with_grounding_check(pieces, [p["text"] for p in numbered])
+    return with_grounding_check(pieces, [p["text"] for p in numbered], retrieval["question"])

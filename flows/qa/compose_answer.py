@@ -1,16 +1,17 @@
 from promptflow.core import tool
 
 from answering.citations import citations
-from answering.grounding import is_grounded
+from answering.grounding import is_grounded, is_off_topic
 from answering.passages import NOT_COVERED
 
 
 @tool
 def compose_answer(retrieval: dict, llm_answer: str | None = None) -> dict:
     """The LLM's answer with its citations; the fixed reply when the gate skipped the LLM or the answer names
-    code the passages never mention."""
+    code the passages never mention, or carries none of their content (it obeyed an instruction hidden in a note)."""
     if retrieval["covered"] and llm_answer is not None:
         answer = llm_answer.strip()
-        if is_grounded(answer, [p["text"] for p in retrieval["passages"]]):
+        texts = [p["text"] for p in retrieval["passages"]]
+        if is_grounded(answer, texts) and not is_off_topic(answer, texts, retrieval.get("question", "")):
             return {"answer": answer, "citations": citations(answer, retrieval["passages"])}
     return {"answer": NOT_COVERED, "citations": []}
