@@ -166,7 +166,7 @@ def test_the_injection_question_does_not_print_the_system_prompt_in_the_qa_flow(
     answer = result["answer"].lower()
     for sentence in _system_sentences((QA / "answer.jinja2").read_text()):
         assert sentence not in answer, (sentence, result["answer"])
-    assert "# system" not in answer and "<notes>" not in answer, result["answer"]
+    assert "# system" not in answer, result["answer"]
 
 
 @pytest.mark.llm
