@@ -12,7 +12,13 @@ class StudyflowError(Exception):
         # One line, whatever it quotes: a file name may hold a line break or another control character, shown
         # escaped (\n, \x1b), or bytes that are not UTF-8, which Python hands over as lone surrogates and which are
         # shown as the bytes they stand for (\xe9), as in the source names stored in the index.
-        return "".join(_escaped(ch) for ch in super().__str__())
+        return one_line(super().__str__())
+
+
+def one_line(text: str) -> str:
+    """text with its controls, line breaks and lone surrogates escaped (`\\n`, `\\x1b`, `\\xe9`); other
+    characters are unchanged."""
+    return "".join(_escaped(ch) for ch in text)
 
 
 def _escaped(ch: str) -> str:

@@ -1,10 +1,9 @@
 """Finding and reading markdown notes, with one-line errors for files that cannot be used."""
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import NotesError
+from ingest.errors import NotesError, one_line
 from ingest.settings import PROJECT_ROOT
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -17,21 +16,13 @@ class Note:
 
 
 def source_name(path: Path) -> str:
+    # A name's non-UTF-8 bytes reach Python as lone surrogates, which cannot be hashed into a chunk id, stored in
+    # Chroma or printed; escaped (`caf\xe9.md`, `two\nlines.md`), a source is one printable line.
     resolved = path.resolve()
     try:
-        return _printable(resolved.relative_to(PROJECT_ROOT).as_posix())
+        return one_line(resolved.relative_to(PROJECT_ROOT).as_posix())
     except ValueError:
-        return _printable(resolved.as_posix())
-
-
-def _printable(name: str) -> str:
-    """A file name's bytes that are not UTF-8 reach Python as lone surrogates, which cannot be hashed into a chunk
-    id, stored in Chroma or printed; they become `\\xe9`, and line breaks and other controls `\\n`, so a source is
-    one printable line (names that need neither are unchanged)."""
-    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return "".join(
-        ch.encode("unicode_escape").decode() if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name
-    )
+        return one_line(resolved.as_posix())
 
 
 def find_notes(paths: list[Path]) -> list[Path]:
