@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.settings import PROJECT_ROOT
+from tests.helpers import free_port, pf_home
 
 pytest_plugins = ["tests.llm_fixture"]
 
@@ -64,3 +65,19 @@ def run_cli() -> RunCli:
         )
 
     return run
+
+
+# pf homes for the Q&A flow over the session's notes index, shared by the flow and hostile-question tests.
+@pytest.fixture(scope="session")
+def pf_env_dead_model(tmp_path_factory: pytest.TempPathFactory, notes_index: Path) -> dict[str, str]:
+    """A pf home whose model is a port nobody listens on: only questions the gate declines can pass."""
+    env = pf_home(tmp_path_factory.mktemp("pf-dead"), f"http://127.0.0.1:{free_port()}/v1")
+    env["STUDYFLOW_CHROMA_DIR"] = str(notes_index)
+    return env
+
+
+@pytest.fixture(scope="session")
+def pf_env(tmp_path_factory: pytest.TempPathFactory, notes_index: Path, llm_server: str) -> dict[str, str]:
+    env = pf_home(tmp_path_factory.mktemp("pf-live"), llm_server)
+    env["STUDYFLOW_CHROMA_DIR"] = str(notes_index)
+    return env

@@ -10,23 +10,9 @@ from answering.citations import citations, cited_numbers
 from answering.grounding import is_grounded, unsupported_names
 from answering.passages import NOT_COVERED
 from ingest.settings import PROJECT_ROOT
-from tests.helpers import free_port, pf_flow_test, pf_home
+from tests.helpers import pf_flow_test
 
 FLOW = str(PROJECT_ROOT / "flows" / "qa")
-
-
-@pytest.fixture(scope="session")
-def pf_env_dead_model(tmp_path_factory, notes_index) -> dict[str, str]:
-    env = pf_home(tmp_path_factory.mktemp("pf-dead"), f"http://127.0.0.1:{free_port()}/v1")
-    env["STUDYFLOW_CHROMA_DIR"] = str(notes_index)
-    return env
-
-
-@pytest.fixture(scope="session")
-def pf_env(tmp_path_factory, notes_index, llm_server) -> dict[str, str]:
-    env = pf_home(tmp_path_factory.mktemp("pf-live"), llm_server)
-    env["STUDYFLOW_CHROMA_DIR"] = str(notes_index)
-    return env
 
 
 def flow_test(env: dict[str, str], question: str) -> tuple[int, dict | None, str]:
