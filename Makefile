@@ -9,14 +9,11 @@ PY := $(BIN)/python
 LLM_PORT ?= 8765
 export STUDYFLOW_LLM_PORT := $(LLM_PORT)
 
-# pf keeps its state (connections, runs, config) inside the project and never phones home.
-export PF_HOME_DIRECTORY := $(CURDIR)/.pf
-export XDG_DATA_HOME := $(CURDIR)/.pf/xdg
-export APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED := true
-export TELEMETRY_ENABLED := false
-export PF_DISABLE_TRACING := true
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
+# pf keeps its state (connections, runs, config) inside the project and never phones home: tools/pf.env, the one
+# place these settings are written (bin/pf, the venv's activate hook and harness/pf.py read it too).
+STUDYFLOW_ROOT := $(CURDIR)
+include tools/pf.env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' tools/pf.env)
 export PATH := $(BIN):$(PATH)
 
 # llama-cpp-python compiles for 8 minutes on 2 cores; its wheel is kept per CPU (the build uses its instructions).
@@ -24,16 +21,18 @@ CPU_ID := $(shell grep -m1 -E '^(flags|Features)' /proc/cpuinfo | sha256sum | cu
 WHEEL_CACHE ?= $(HOME)/.cache/studyflow/wheels/$(CPU_ID)
 LLAMA := llama-cpp-python==0.3.36
 STAMP := $(VENV)/.studyflow-installed
+PF_STAMP := $(VENV)/.studyflow-pf
 
 CHROMIUM := /usr/bin/chromium
 APP_PORT ?= 7860
 CHROMA_PORT ?= 8000
 
-.PHONY: help setup model model-stop ingest ask chat chroma-server eval test bench lint clean
+.PHONY: help setup model model-stop ingest ask chat chroma-server eval check test bench lint clean
 
 help:
 	@echo "make chat     set up, ingest the notes, start the local model, open the browser chat (README command 1)"
 	@echo "make test     set up and run the tests (README command 2)"
+	@echo "make check    ruff + the tests that need no LLM (the quick inner loop, under 3 minutes when set up)"
 	@echo "make eval [VARIANT=variant_1] [JUDGE=llm] [LIMIT=20] [DATA=file.jsonl]  batch Q&A + evaluation + HTML report"
 	@echo "make ingest [NOTES='notes ../shared/corpus/mslearn-labs'] | make ask Q='...' | make model | make model-stop | make chroma-server | make bench | make lint"
 
@@ -46,13 +45,18 @@ $(STAMP): pyproject.toml
 	  echo "building $(LLAMA) once (about 8 minutes), cached in $(WHEEL_CACHE)"; \
 	  $(PY) -m pip wheel -q --no-deps -w $(WHEEL_CACHE) $(LLAMA); }
 	$(PY) -m pip install -q --find-links $(WHEEL_CACHE) -e '.[model,dev]'
-	@# pf reads its config and connections from PF_HOME_DIRECTORY; make them work outside make too.
-	@grep -q studyflow-env $(VENV)/bin/activate || cat tools/activate-env.sh >> $(VENV)/bin/activate
-	$(BIN)/pf config set telemetry.enabled=false trace.destination=none >/dev/null
-	$(BIN)/pf connection create --file connections/local.yaml --set base_url=http://127.0.0.1:$(LLM_PORT)/v1 >/dev/null
 	touch $(STAMP)
 
-setup: $(STAMP)
+# pf reads its home (connections, runs) from PF_HOME_DIRECTORY only, so outside make the settings come from the
+# activate hook or from bin/pf; pip's .venv/bin/pf becomes bin/pf as well (pip rewrites it: redone after each install).
+# bin/pf starts a new pf home with the project's pf.yaml (no telemetry, no trace service).
+$(PF_STAMP): $(STAMP) pf.yaml bin/pf tools/pf.env tools/pf-env.sh tools/activate-env.sh tools/venv-pf connections/local.yaml
+	@sed -i '/^# studyflow-env/,$$d' $(VENV)/bin/activate && cat tools/activate-env.sh >> $(VENV)/bin/activate
+	install -m 755 tools/venv-pf $(BIN)/pf
+	$(BIN)/pf connection create --file connections/local.yaml --set base_url=http://127.0.0.1:$(LLM_PORT)/v1 >/dev/null
+	touch $(PF_STAMP)
+
+setup: $(STAMP) $(PF_STAMP)
 
 model: setup
 	$(PY) -m local_llm start
@@ -90,6 +94,12 @@ $(CHROMIUM):
 test: setup $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(PY) -m pytest -q
+
+# The quick inner loop: every test that needs no model server (the `llm` marker, given in tests/conftest.py to any
+# test using the llm_server fixture); the browser tests all ask the model, so chromium is not needed here.
+check: setup
+	@start=$$(date +%s); $(BIN)/ruff check . && $(PY) -m pytest -q -m "not llm" --durations=10; \
+	  status=$$?; echo "make check: $$(( $$(date +%s) - start )) s"; exit $$status
 
 bench: ingest model
 	$(PY) -m bench.run_all

@@ -11,7 +11,6 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 # Before gradio is imported: it reads these at import time. No analytics, no hub, nothing leaves the machine.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -22,10 +21,11 @@ import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from answering.citations import cited_numbers  # noqa: E402
-from ingest.errors import StudyflowError  # noqa: E402
+from core import settings  # noqa: E402
+from core.errors import StudyflowError, cli_exit  # noqa: E402
+from core.paths import PROJECT_ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent
-CHAT_FLOW = ROOT / "flows" / "chat"
+CHAT_FLOW = PROJECT_ROOT / "flows" / "chat"
 LLM_NODES = ("standalone_question", "answer")
 ERROR_PREFIX = "⚠️ "
 EXAMPLES = [
@@ -53,9 +53,9 @@ def safe_markdown(text: str) -> str:
     return "".join(parts)
 
 
-def _one_line(text: str) -> str:
-    """Escaped text with its line breaks as entities: a blank line would end the HTML block and hand the rest of
-    the passage (code fences, # comments) to the markdown renderer."""
+def pre_block_html(text: str) -> str:
+    """text escaped for a <pre> block inside markdown, its line breaks as entities: a blank line would end the HTML
+    block and hand the rest of the passage (code fences, # comments) to the markdown renderer."""
     return html.escape(text).replace("\n", "&#10;")
 
 
@@ -67,7 +67,7 @@ def sources_markdown(passages: list[dict], cited: list[int] | None = None) -> st
         lines.append(
             f"<details><summary>[{p['n']}] {html.escape(p['chapter'])} · {html.escape(p['section'])} · "
             f"{html.escape(p['source'])}:{p['lines']}{mark}</summary>"
-            f"<pre>{_one_line(p.get('note_text', p['text']))}</pre></details>"
+            f"<pre>{pre_block_html(p.get('note_text', p['text']))}</pre></details>"
         )
     # A blank line between entries: without it markdown reads them as one HTML block and shows only the first.
     return "\n\n".join(lines)
@@ -229,7 +229,9 @@ def build_page(chat_flow: ChatFlow, concurrency: int = 1) -> gr.ChatInterface:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="studyflow: chat with your notes in the browser")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("STUDYFLOW_APP_PORT", 7860)))
+    parser.add_argument(
+        "--port", type=int, default=settings.integer("STUDYFLOW_APP_PORT", 7860, 1, 65535, "a port number")
+    )
     parser.add_argument("--connection", default="local", help="promptflow connection: local, openai, azure_openai")
     parser.add_argument("--model", default=None, help="model or deployment name (default: local for `local`)")
     parser.add_argument("--concurrency", type=int, default=1, help="answers generated at once (1 for a local model)")
@@ -273,4 +275,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_exit(main))

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from answering.grounding import UNSUPPORTED_LIMIT, is_off_topic, unsupported_names
 from answering.history import UNGROUNDED_NOTE
+from core.text import strip_controls
 
 MAX_STANDALONE_CHARS = 300
 _PREFIXES = ("standalone question:", "question:", "rewritten question:")
@@ -14,15 +15,18 @@ _PREFIXES = ("standalone question:", "question:", "rewritten question:")
 
 def standalone(reply: str, question: str, pairs: list[dict]) -> str:
     """The model's rewrite if it looks like one question; otherwise the previous question joined to this one,
-    which still carries the topic for retrieval."""
-    line = next((ln.strip() for ln in (reply or "").splitlines() if ln.strip()), "")
+    which still carries the topic for retrieval. question: checked (answering.question); the result is clean text
+    too, since retrieval trusts it."""
+    # The reply and an earlier question (from the history the page sent) are new text: controls out, as for a question.
+    reply = strip_controls(reply or "")
+    line = next((ln.strip() for ln in reply.splitlines() if ln.strip()), "")
     for prefix in _PREFIXES:
         if line.lower().startswith(prefix):
             line = line[len(prefix) :].strip()
     line = line.strip("\"'` ")
     if 3 <= len(line) <= MAX_STANDALONE_CHARS:
         return line
-    return f"{pairs[-1]['question']} {question}" if pairs else question
+    return f"{strip_controls(pairs[-1]['question']).strip()} {question}" if pairs else question
 
 
 def ungrounded_note(names: list[str]) -> str:

@@ -3,7 +3,7 @@ says what to do instead of the LLM tool's bare "Connection error"."""
 
 from urllib.parse import urlparse
 
-from ingest.errors import StudyflowError
+from core.errors import StudyflowError
 from local_llm.server import is_ready
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -7,6 +7,8 @@ Names like these are easy to check against the passages, unlike prose.
 
 import re
 
+from answering.words import ANSWER_FILLER
+
 # Inline `code` (one line, not a fence), CamelCase names, and dotted module paths.
 _INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 _CAMEL = re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+\b")
@@ -45,16 +47,11 @@ _INSTRUCTION = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")  # not the dots of evil.example or azure.ai.ml
 # ASCII words only: the notes are English; an answer in another script is not judged by this check.
 _WORD = re.compile(r"[a-z0-9][a-z0-9_'-]*")
-_STOP = frozenset(
-    "the and for with that this from are was were you your its can not don't doesn't does have has what which when "
-    "how why who into than then them they their there these those also only just any all but use used uses using "
-    "note notes cover covers covered answer question".split()
-)
 OFF_TOPIC_SHARE = 0.25  # grounded answers share most of their words with the passages; obedient ones almost none
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if (len(w) >= 3 or w.isdigit()) and w not in _STOP}
+    return {w for w in _WORD.findall(text.lower()) if (len(w) >= 3 or w.isdigit()) and w not in ANSWER_FILLER}
 
 
 def without_instructions(text: str) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 from answering.citations import MARKER
+from core import settings
 
 # The local model's tokenizer gives 4.6 characters a token on the notes' passages (bench.chat_history); 3.6 errs
 # on the side of sending less for answers heavy in code and numbers.
@@ -19,8 +19,7 @@ UNGROUNDED_NOTE = "Careful: this answer names"
 
 def history_budget() -> int:
     """Tokens of history a turn may send (STUDYFLOW_HISTORY_TOKENS)."""
-    raw = os.environ.get("STUDYFLOW_HISTORY_TOKENS")
-    return int(raw) if raw and raw.isdigit() else DEFAULT_HISTORY_TOKENS
+    return settings.integer("STUDYFLOW_HISTORY_TOKENS", DEFAULT_HISTORY_TOKENS, minimum=0)
 
 
 def estimate_tokens(text: str) -> int:

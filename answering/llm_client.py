@@ -9,15 +9,19 @@ import copy
 import os
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import httpx2
 import openai
+from jinja2 import FileSystemLoader
+from jinja2.sandbox import SandboxedEnvironment
 from promptflow.connections import AzureOpenAIConnection, OpenAIConnection
-from promptflow.tools.common import ChatInputList, build_messages, normalize_connection_config
+from promptflow.tools.common import ChatInputList, Escaper, normalize_connection_config, parse_chat
 
 from answering.endpoint import check_local_endpoint
-from ingest.errors import StudyflowError
+from core import settings
+from core.errors import StudyflowError
 
 Connection = OpenAIConnection | AzureOpenAIConnection
 
@@ -26,13 +30,7 @@ DEFAULT_TIMEOUT_S = 120.0  # a 1.5B model on 2 CPU cores takes ~10 s for a 300-t
 
 def llm_timeout() -> float:
     """Seconds to wait for the endpoint before giving up (STUDYFLOW_LLM_TIMEOUT)."""
-    raw = os.environ.get("STUDYFLOW_LLM_TIMEOUT")
-    if not raw:
-        return DEFAULT_TIMEOUT_S
-    try:
-        return float(raw)
-    except ValueError:
-        raise StudyflowError(f"STUDYFLOW_LLM_TIMEOUT must be a number of seconds, got {raw!r}") from None
+    return settings.number("STUDYFLOW_LLM_TIMEOUT", DEFAULT_TIMEOUT_S, minimum=0.1, kind="a number of seconds")
 
 
 def endpoint_of(connection: Connection) -> str | None:
@@ -63,12 +61,29 @@ def make_client(connection: Connection) -> openai.OpenAI:
     return openai.OpenAI(**config)
 
 
+PROMPTS = Path(__file__).with_name("prompts")  # the text the flows' prompts share: {% include "rules.jinja2" %}
+
+
+@cache
+def _environment(folder: Path) -> SandboxedEnvironment:
+    # As the LLM tool renders (sandboxed, trim_blocks, keep_trailing_newline), plus a loader for the includes.
+    return SandboxedEnvironment(
+        loader=FileSystemLoader([folder, PROMPTS]), trim_blocks=True, keep_trailing_newline=True
+    )
+
+
 def render_messages(prompt_file: Path, **inputs: object) -> list[dict]:
-    """The chat messages of a prompt-flow jinja2 prompt (`# system:` / `# user:` blocks), as the LLM tool builds them.
-    Every input is escaped, so a question or note containing "# system:" stays text instead of opening a new
-    message; the escaper only walks ChatInputList, not plain lists."""
+    """The chat messages of a prompt-flow jinja2 prompt (`# system:` / `# user:` blocks), as the LLM tool's
+    build_messages makes them, with includes from the prompt's folder or answering/prompts. Every input is escaped,
+    so a question or note containing "# system:" stays text instead of opening a new message; the escaper only
+    walks ChatInputList, not plain lists."""
     wrapped = {k: ChatInputList(copy.deepcopy(v)) if isinstance(v, list) else v for k, v in inputs.items()}
-    return build_messages(prompt_file.read_text(encoding="utf-8"), _inputs_to_escape=list(wrapped), **wrapped)
+    names = list(wrapped)
+    escapes = Escaper.build_escape_dict_from_kwargs(_inputs_to_escape=names, **wrapped)
+    escaped = Escaper.escape_kwargs(escape_dict=escapes, _inputs_to_escape=names, **wrapped)
+    template = _environment(prompt_file.resolve().parent).get_template(prompt_file.name)
+    messages = parse_chat(template.render(**escaped), escape_dict=escapes)
+    return [{key: Escaper.unescape_roles(value, escapes) for key, value in message.items()} for message in messages]
 
 
 def explain(error: Exception, endpoint: str | None, mid_answer: bool = False) -> StudyflowError:

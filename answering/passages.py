@@ -3,10 +3,9 @@
 from dataclasses import asdict
 
 from answering.grounding import drop_instructions
-from ingest.chunker import strip_html
-from ingest.search import Retrieval, retrieve
-
-NOT_COVERED = "The notes don't cover this."
+from answering.question import check_question
+from answering.retrieval import Retrieval, retrieve
+from core.text import strip_html
 
 
 def prompt_text(text: str) -> str:
@@ -28,9 +27,10 @@ def context_text(numbered: list[dict]) -> str:
     return "\n\n".join(f"[{p['n']}] {p['chapter']}\n{p['text']}" for p in numbered)
 
 
-def retrieve_passages(question: str, top_k: int = 3, source: str = "", chapter: str = "") -> dict:
-    """What a flow's retrieve node outputs: the numbered passages, their context text and the gate's verdict;
-    source / chapter limit the search (empty: the whole index), as `python -m ingest.search --source/--chapter`."""
+def passages_for(question: str, top_k: int = 3, source: str = "", chapter: str = "") -> dict:
+    """What a flow's retrieve node outputs for a question its first node checked: the numbered passages, their
+    context text and the gate's verdict; source / chapter limit the search (empty: the whole index), as
+    `python -m ingest.search --source/--chapter`."""
     retrieval = retrieve(question, k=top_k, source=source, chapter=chapter)
     numbered = passages(retrieval)
     return {
@@ -40,3 +40,8 @@ def retrieve_passages(question: str, top_k: int = 3, source: str = "", chapter: 
         "covered": retrieval.covered,
         "gate": retrieval.reason,
     }
+
+
+def retrieve_passages(question: str, top_k: int = 3, source: str = "", chapter: str = "") -> dict:
+    """The same for a question from outside a flow (a script, a test): checked first, as a flow's first node does."""
+    return passages_for(check_question(question), top_k, source=source, chapter=chapter)

@@ -1,9 +1,15 @@
 """Print a Q&A flow result readably: `pf flow test ... | python -m answering.show` (used by `make ask`)."""
 
 import json
+import re
 import sys
 
-from ingest.controls import strip_controls
+from core.errors import StudyflowError, cli_exit
+from core.text import strip_controls
+
+# pf's failure line: "pf.flow.test failed with UserErrorException: QuestionError: Execution failure in 'question':
+# (QuestionError) the question is empty; ..."; the student needs only its end.
+_PF_FAILURE = re.compile(r"^.*?Execution failure in '[^']+': \(\w+\) ")
 
 
 def flow_output(text: str) -> dict | None:
@@ -33,11 +39,12 @@ def main() -> int:
     result = flow_output(text)
     if result is None:
         failure = [line for line in text.splitlines() if "failed with" in line]
-        print(failure[-1] if failure else "error: the flow printed no result; run it with pf flow test to see why")
-        return 1
+        if not failure:
+            raise StudyflowError("the flow printed no result; run it with pf flow test to see why")
+        raise StudyflowError(_PF_FAILURE.sub("", failure[-1]))
     print(render(result))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_exit(main))

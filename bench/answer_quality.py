@@ -4,8 +4,9 @@ present), wrong abstentions (declined an answerable question), and declines of t
 import sys
 from pathlib import Path
 
-from answering.passages import NOT_COVERED
-from bench.common import DEV_SET, has_key_terms, is_decline, load_qa_flow, load_questions
+from answering.decline import is_decline
+from bench.common import has_key_terms, load_qa_flow, says_not_covered
+from harness.questions import DEV_SET, load_questions
 
 
 def main(path: Path = DEV_SET, verbose: bool = True) -> dict:
@@ -15,11 +16,11 @@ def main(path: Path = DEV_SET, verbose: bool = True) -> dict:
     for q in load_questions(path):
         out = flow(question=q["question"])
         answer = out["answer"]
-        declined = answer == NOT_COVERED or is_decline(answer)
+        declined = is_decline(answer) or says_not_covered(answer)
         if q["chapter"] is None:
             uncovered += 1
             declined_uncovered += declined
-            fixed_reply += answer == NOT_COVERED
+            fixed_reply += is_decline(answer)
             verdict = "declined" if declined else "ANSWERED"
         else:
             answerable += 1

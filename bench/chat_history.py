@@ -11,9 +11,11 @@ from openai import OpenAI
 from answering.history import CHARS_PER_TOKEN, bounded, estimate_tokens
 from answering.llm_client import render_messages
 from answering.passages import passages
-from bench.common import DEV_SET, ROOT, load_questions, median
+from answering.retrieval import retrieve
+from bench.common import ROOT
 from bench.flow_overhead import forget_prefix
-from ingest.search import retrieve
+from harness.questions import DEV_SET, load_questions
+from harness.timing import median
 from local_llm.server import base_url
 
 PROMPT = ROOT / "flows/chat/chat.jinja2"

@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 import time
 
-from bench.common import DEV_SET, ROOT, load_questions, median, percentile
-from tests.browser import ChatPage, launched_chromium, running_app
-from tests.helpers import free_port
+from bench.common import ROOT
+from harness.browser import ChatPage, launched_chromium
+from harness.ports import free_port
+from harness.questions import DEV_SET, load_questions
+from harness.serving import running_app
+from harness.timing import median, percentile
 
 SESSIONS = 5
 PER_SESSION = 5

@@ -4,11 +4,13 @@ the total time of the same question through the Q&A flow (retrieval + prompt + L
 import time
 
 from openai import OpenAI
-from promptflow.tools.common import build_messages
 
+from answering.llm_client import render_messages
 from answering.passages import passages
-from bench.common import DEV_SET, ROOT, load_qa_flow, load_questions, median
-from ingest.search import retrieve
+from answering.retrieval import retrieve
+from bench.common import ROOT, load_qa_flow
+from harness.questions import DEV_SET, load_questions
+from harness.timing import median
 from local_llm.server import base_url
 
 
@@ -37,13 +39,13 @@ def direct(client: OpenAI, msgs: list[dict]) -> tuple[float, float, int, str]:
 def main(count: int = 10) -> dict:
     client = OpenAI(base_url=base_url(), api_key="sk-no-key-needed", timeout=600)
     flow = load_qa_flow()
-    prompt = (ROOT / "flows/qa/answer.jinja2").read_text()
+    prompt = ROOT / "flows/qa/answer.jinja2"
     rows = []
     questions = [q for q in load_questions(DEV_SET) if q["chapter"] is not None][:count]
     flow(question=questions[0]["question"])  # warm: model load, index, pf executor
     for i, q in enumerate(questions):
         retrieval = retrieve(q["question"], k=3)
-        msgs = build_messages(prompt, passages=passages(retrieval), question=retrieval.question)
+        msgs = render_messages(prompt, passages=passages(retrieval), question=retrieval.question)
         timings = {}
         # Alternate the order so neither path always runs on a warmer machine.
         for path in ("flow", "direct") if i % 2 == 0 else ("direct", "flow"):

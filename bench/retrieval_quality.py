@@ -5,7 +5,8 @@ Usage: python -m bench.retrieval_quality [QUESTIONS.jsonl ...]"""
 import argparse
 from pathlib import Path
 
-from bench.common import DEV_SET, TUNING_SET, gold_rank, load_questions
+from bench.common import gold_rank
+from harness.questions import DEV_SET, TUNING_SET, load_questions
 from ingest.search import search
 
 

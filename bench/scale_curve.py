@@ -33,7 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import DEV_SET, ROOT, load_questions, median, percentile
+from bench.common import ROOT
+from harness.questions import DEV_SET, load_questions
+from harness.timing import median, percentile
 
 SIZES = (1000, 10000, 100000)
 CORPORA = [ROOT / "notes", ROOT.parent / "shared/corpus/mslearn-labs"]

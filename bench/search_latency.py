@@ -2,7 +2,8 @@
 
 import time
 
-from bench.common import DEV_SET, TUNING_SET, load_questions, percentile
+from harness.questions import DEV_SET, TUNING_SET, load_questions
+from harness.timing import percentile
 from ingest.search import search
 
 

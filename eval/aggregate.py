@@ -6,8 +6,6 @@ from collections.abc import Mapping, Sequence
 from statistics import mean
 from typing import Any
 
-from eval.metrics import METRICS
-
 REFERENCES = ("f1_score", "embedding_similarity")
 
 
@@ -49,4 +47,4 @@ def first(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-__all__ = ["METRICS", "REFERENCES", "aggregate", "first"]
+__all__ = ["REFERENCES", "aggregate", "first"]

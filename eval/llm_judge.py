@@ -21,7 +21,6 @@ from local_llm.server import base_url
 # examples from outside the notes. Most ask for "Score:" then "Reason:"; fluency asks for the reason first,
 # which was the only way the model gave word salad a 1 (see eval/llm_judge_check.py). The parser reads both.
 PROMPTS_DIR = Path(__file__).parent / "prompts"
-METRICS = ("groundedness", "relevance", "coherence", "fluency", "similarity")
 # "Score: 4" + a short reason is ~15 tokens; 60 leaves room for a chatty preamble without paying for an essay.
 MAX_TOKENS = 60
 DEFAULT_MODEL = "local"

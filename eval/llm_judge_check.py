@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from core.errors import StudyflowError, cli_exit
 from eval import llm_judge
 
 CTX_CLUSTER = (
@@ -140,11 +141,12 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
 }
 
 
-def main(metrics: list[str]) -> int:
+def main(metrics: list[str] | None = None) -> int:
+    """Exit 0 when every good answer outscores its bad twin and every reply parsed, 1 otherwise."""
+    metrics = sys.argv[1:] if metrics is None else metrics
     unknown = set(metrics) - set(CASES)
     if unknown:
-        print(f"unknown metric(s): {', '.join(sorted(unknown))}; choose from {', '.join(CASES)}", file=sys.stderr)
-        return 2
+        raise StudyflowError(f"unknown metric(s): {', '.join(sorted(unknown))}; choose from {', '.join(CASES)}")
     calls = parsed = 0
     seconds = 0.0
     wins = pairs = 0
@@ -172,4 +174,4 @@ def main(metrics: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(cli_exit(main))

@@ -2,7 +2,8 @@
 
 Each 1-5 metric has a `<metric>_value(...) -> float` (the continuous signal, used to measure agreement with people)
 and `<metric>(...) -> Score` (that value put on the 1-5 scale with cut points calibrated on a tuning set; see
-`eval/agreement.py` for where each one was tuned). Everything here is deterministic and runs on one CPU thread.
+`eval/agreement/datasets.py` for where each one was tuned). Everything here is deterministic and runs on one CPU
+thread.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from answering.passages import NOT_COVERED
+from answering.decline import is_decline
+from core.paths import PROJECT_ROOT
 from eval.scores import Score, score, to_scale
-from ingest.settings import PROJECT_ROOT
 
-# --- tuned constants (eval/agreement.py prints the data set each was tuned on) -------------------------------------
+# --- tuned constants (python -m eval.agreement prints the data set each was tuned on) ------------------------------
 # similarity = cosine + SIM_F1_WEIGHT * token F1: lexical overlap adds a little to the cosine (STS-B dev grid search).
 SIM_F1_WEIGHT = 0.15
 # Linear mixes of the signals below, weights from a coordinate grid search maximising Spearman on the tuning set:
@@ -35,8 +36,8 @@ FLUENCY_WEIGHTS = {"unique": 1.0, "sentences": 0.5, "nonwords": -0.3, "word_orde
 # 1-5 cut points on each *_value: quantiles of the tuning set's values at the share of human ratings below each
 # boundary (STS 0-5 at 1,2,3,4; Topical-Chat 1-3 at 1.25, 1.75, 2.25, 2.75). Groundedness is the exception: its old
 # SummEval cuts (1.512, 1.627, 1.653, 1.687) fit copied summaries and put a faithful paraphrase at 1-2, so they come
-# from `python -m eval.calibrate` (P(faithful) = 0.2/0.4/0.6/0.8 on XSumFaith and FactCC, averaged): on the
-# project's own answers, paraphrases that only restate the notes land at 3-5 and ones that add claims at 1-2.
+# from `python -m eval.agreement.calibrate` (P(faithful) = 0.2/0.4/0.6/0.8 on XSumFaith and FactCC, averaged): on
+# the project's own answers, paraphrases that only restate the notes land at 3-5 and ones that add claims at 1-2.
 CUTS = {
     "similarity": (0.386, 0.578, 0.755, 0.937),
     "groundedness": (1.162, 1.313, 1.437, 1.587),
@@ -46,6 +47,8 @@ CUTS = {
 }
 
 # --- text helpers ------------------------------------------------------------------------------------------------
+# Not answering.words: the weights and cut points above were tuned with this list (short words and contractions
+# included, "use" not), and answering's lists would move 1-5 scores on 1-8 of 30 held-out items per set.
 FUNCTION_WORDS = frozenset(
     """a an the and or but if then so of to in on at by for with from as is are was were be been being it its this that
     these those i you he she we they me him her us them my your his our their do does did done have has had not no yes
@@ -117,15 +120,6 @@ def cosine(a: str, b: str) -> float:
 
 
 # --- the decline special case --------------------------------------------------------------------------------------
-def _normalised(text: str) -> str:
-    return " ".join(words(text.replace("\u2019", "'")))
-
-
-def is_decline(answer: str) -> bool:
-    """The flow's fixed reply for questions the notes don't answer."""
-    return _normalised(answer) == _normalised(NOT_COVERED)
-
-
 def is_correct_decline(answer: str, ground_truth: str | None) -> bool:
     """A decline for a question whose ground truth is itself the decline: grounded and relevant by definition."""
     return ground_truth is not None and is_decline(answer) and is_decline(ground_truth)
@@ -268,10 +262,10 @@ def _function_word_gap(tokens: list[str]) -> float:
 
 
 @lru_cache(maxsize=1)
-def _vocab() -> dict[str, int]:
-    from ingest.embedder import _tokenizer
+def _vocab() -> frozenset[str]:
+    from ingest.embedder import word_pieces
 
-    return _tokenizer().get_vocab()
+    return word_pieces()
 
 
 def _is_nonword(word: str) -> bool:

@@ -10,9 +10,8 @@ from typing import Any
 
 from eval import llm_judge, local_judge
 from eval.local_judge import is_correct_decline
-from eval.scores import Score
+from eval.scores import METRICS, Score
 
-METRICS = ("groundedness", "relevance", "coherence", "fluency", "similarity")
 JUDGES = ("local", "llm")
 # The inputs each metric reads; the judges' functions take exactly these (ground_truth only for similarity).
 METRIC_INPUTS = {

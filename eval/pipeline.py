@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core.errors import StudyflowError, cli_exit
 from eval.report import RESULTS_DIR, rows_from_details, write_report
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -50,6 +51,17 @@ def retry_failed_lines(qa_name: str) -> tuple[str, int]:
     return resumed, failed_lines(resumed)
 
 
+def existing_run(name: str) -> Any:
+    """The pf run called `name`; a name pf does not know is a user error, not a traceback."""
+    from promptflow.client import PFClient
+    from promptflow.exceptions import UserErrorException
+
+    try:
+        return PFClient().runs.get(name)
+    except UserErrorException as exc:
+        raise StudyflowError(f"no pf run named {name!r} ({exc}); `pf run list` shows the runs") from exc
+
+
 def limited(data: Path, limit: int | None, folder: Path) -> Path:
     """The data file, or a copy of its first `limit` lines (a quick run on a slow machine), kept in `folder` so the
     runs that name it can be resumed and shown later."""
@@ -77,9 +89,11 @@ def run_pipeline(
     started = time.monotonic()
     if qa_run:
         # The eval run joins the QA run's outputs with the same data file, line by line.
-        data_file = str(PFClient().runs.get(qa_run).data)
+        data_file = str(existing_run(qa_run).data)
         qa_name = qa_run
     else:
+        if not data.is_file():
+            raise StudyflowError(f"no questions file {data}: --data takes a jsonl file of question and ground_truth")
         # pf resolves --data against the run file's folder: pass an absolute path.
         data_file = str(limited(data.resolve(), limit, RESULTS_DIR))
         qa_name = f"qa_{variant_name}_{stamp}"
@@ -112,7 +126,7 @@ def metrics_table(metrics: dict[str, Any]) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.pipeline", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="questions (jsonl: question, ground_truth)")
     parser.add_argument("--variant", help="answer prompt variant of flows/qa, e.g. variant_1 (default variant_0)")
@@ -123,7 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     name, metrics, report = run_pipeline(args.data, args.variant, args.judge, args.limit, args.qa_run)
     print(f"\nMetrics of {name} (pf run show-metrics --name {name}):\n{metrics_table(metrics)}")
     print(f"\nReport: {report}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli_exit(main))

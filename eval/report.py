@@ -12,9 +12,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import METRICS
+from core.paths import PROJECT_ROOT
+from eval.scores import METRICS
 
-RESULTS_DIR = Path(__file__).parent / "results"
+RESULTS_DIR = PROJECT_ROOT / "eval" / "results"
 WORST = 10  # answers listed: enough to see patterns, short enough to read
 CONTEXT_CHARS = 1500  # contexts are three passages; the start is what the answer was built from
 

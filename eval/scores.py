@@ -1,8 +1,12 @@
-"""The result shape every judge returns, and the mapping from a continuous value to the 1-5 scale."""
+"""The metrics every judge scores, the result shape it returns, and the mapping from a continuous value to the 1-5
+scale."""
 
 from bisect import bisect_right
 from collections.abc import Sequence
 from typing import TypedDict
+
+# The five 1-5 metrics, in the order the flow, its aggregation and the report list them.
+METRICS = ("groundedness", "relevance", "coherence", "fluency", "similarity")
 
 
 class Score(TypedDict):

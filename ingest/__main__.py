@@ -4,10 +4,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from ingest.errors import StudyflowError
+from core.errors import cli_exit
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The CLI's exit code: 2 with one line on stderr for a user error."""
+    return cli_exit(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
         description="Chunk markdown notes, embed them and store them in the Chroma index (incremental).",
@@ -26,9 +31,6 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         summary = build_index(args.paths or None, rebuild=args.rebuild, progress=not args.quiet)
-    except StudyflowError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("interrupted: the previous index is unchanged", file=sys.stderr)
         return 130

@@ -10,10 +10,10 @@ from chromadb.api.models.Collection import Collection
 from filelock import FileLock
 from tqdm import tqdm
 
+from core.paths import PROJECT_ROOT
 from ingest import embedder, settings, store
 from ingest.chunker import Chunk, chunk_markdown
 from ingest.notes import corpora, find_notes, read_note
-from ingest.settings import PROJECT_ROOT
 
 EMBED_BATCH = 32
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from core.text import clean_heading
+
 TokenCounter = Callable[[str], int]
 
-_HTML_TAG = re.compile(r"<[^>]*>")
 _CHAPTER = re.compile(r"^chapter\s+(\d+)\b", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # what markdown-it counts as a line break (its token maps use these lines)
 _FRONT_MATTER_END = frozenset({"---", "..."})
@@ -78,14 +79,6 @@ class _Section:
     block_starts: list[int] = field(default_factory=list)
     fences: set[int] = field(default_factory=set)
     nested_fences: dict[int, int] = field(default_factory=dict)  # start -> end of fences inside lists and quotes
-
-
-def strip_html(text: str) -> str:
-    return _HTML_TAG.sub("", text)
-
-
-def clean_heading(raw: str) -> str:
-    return " ".join(_HTML_TAG.sub(" ", raw).split())
 
 
 def _sections(text: str, n_lines: int) -> list[_Section]:

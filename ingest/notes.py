@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import NotesError, one_line
-from ingest.settings import PROJECT_ROOT
+from core.paths import PROJECT_ROOT
+from core.text import one_line
+from ingest.errors import NotesError
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 

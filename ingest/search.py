@@ -1,5 +1,6 @@
 """The read side: `search(query, k)` over the current index, dense vectors fused with BM25, optionally limited to one
-source (corpus or file) and/or chapter.
+source (corpus or file) and/or chapter. It says which passages and how close (and, for the relevance gate, which
+words the searched passages use); whether the notes cover a question is answering's decision (answering.gate).
 
 CLI: `python -m ingest.search QUERY -k 5 [--json] [--source S] [--chapter C]`; with no QUERY, one query per line from
 stdin; `--list` shows the sources and chapters.
@@ -19,9 +20,9 @@ import bm25s
 import numpy as np
 from chromadb.api.models.Collection import Collection
 
-from ingest import embedder, gate, settings, store
-from ingest.controls import strip_controls
-from ingest.errors import FilterError, QuestionError, StudyflowError
+from core.errors import cli_exit
+from ingest import embedder, store, terms
+from ingest.errors import FilterError, QueryError
 from ingest.notes import source_name
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -33,7 +34,7 @@ POOL = 30  # candidates each retriever contributes before fusion
 @dataclass(frozen=True)
 class Hit:
     text: str
-    score: float  # cosine similarity of query and passage: what the relevance gate reads
+    score: float  # cosine similarity of query and passage
     chapter: str
     section: str
     source: str
@@ -55,7 +56,7 @@ class _Generation:
         corpus = [m.get("embedding_text") or d for m, d in zip(self.metadatas, self.documents)]
         self.texts = corpus
         self.position = {i: p for p, i in enumerate(self.ids)}
-        self.vocabulary = gate.vocabulary(corpus)
+        self.vocabulary = terms.vocabulary(corpus)
         self.subsets: dict[tuple[str, str], Subset] = {}
         self.bm25 = bm25s.BM25()
         if self.ids:
@@ -69,7 +70,7 @@ class Subset:
     count: int
     where: dict  # for Chroma's dense query
     mask: np.ndarray  # 1.0 for kept rows: bm25s's weight_mask
-    vocabulary: frozenset[str]  # for the relevance gate: a word only the other sources use does not count
+    vocabulary: frozenset[str]  # every word of the kept passages (see vocabulary())
 
 
 _CHAPTER_NUMBER = re.compile(r"^(?:chapter\s*)?(\d+)\.?$", re.IGNORECASE)
@@ -122,7 +123,7 @@ def _subset(gen: _Generation, source: str, chapter: str) -> Subset:
     mask = np.zeros(len(gen.ids), dtype=np.float32)
     mask[rows] = 1.0
     where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
-    return Subset(len(rows), where, mask, gate.vocabulary([gen.texts[p] for p in rows]))
+    return Subset(len(rows), where, mask, terms.vocabulary(gen.texts[p] for p in rows))
 
 
 def subset(gen: _Generation, source: str = "", chapter: str = "") -> Subset | None:
@@ -170,19 +171,6 @@ def _current(root: Path | None) -> _Generation:
     return _open[key]
 
 
-def check_question(question: str) -> str:
-    # Controls out first: a question of NULs or escape codes is empty, and none reaches the prompt or a terminal.
-    question = strip_controls(question or "").strip()
-    if not question:
-        raise QuestionError("the question is empty; type a question about your notes")
-    if len(question) > settings.MAX_QUESTION_CHARS:
-        raise QuestionError(
-            f"the question is {len(question)} characters; keep it under {settings.MAX_QUESTION_CHARS} "
-            "(ask about one thing at a time)"
-        )
-    return question
-
-
 def search(
     query: str, k: int = 5, mode: str = "hybrid", root: Path | None = None, source: str = "", chapter: str = ""
 ) -> list[Hit]:
@@ -190,7 +178,8 @@ def search(
     limits both sides of the search to the passages it matches (see source_matches and chapter_matches)."""
     if mode not in ("hybrid", "dense"):
         raise ValueError(f"mode must be 'hybrid' or 'dense', not {mode!r}")
-    query = check_question(query)
+    if not query.strip():  # nothing to embed or match; a question is checked where a flow starts (answering)
+        raise QueryError("the query is empty; give words to search for")
     gen = _current(root)
     n = len(gen.ids)
     if n == 0:
@@ -226,24 +215,12 @@ def _search(gen: _Generation, query: str, k: int, mode: str, kept: Subset | None
     return [_hit(i, cosine[i], gen.metadatas[position[i]], gen.documents[position[i]]) for i in top]
 
 
-@dataclass(frozen=True)
-class Retrieval:
-    question: str
-    hits: list[Hit]
-    covered: bool
-    reason: str
-
-
-def retrieve(question: str, k: int = 5, root: Path | None = None, source: str = "", chapter: str = "") -> Retrieval:
-    """Passages for a question and the relevance gate's verdict on them, both within the source/chapter filter."""
-    question = check_question(question)  # the gate reads words: `\x1b[31mWhat` would be an unknown name `mWhat`
-    hits = search(question, k=k, root=root, source=source, chapter=chapter)
-    best = max((h.score for h in hits), default=0.0)
+def vocabulary(root: Path | None = None, source: str = "", chapter: str = "") -> frozenset[str]:
+    """Every word (ingest.terms) of the passages a search with this source/chapter filter looks at: a word only the
+    other sources use is not in it. What the relevance gate checks a question's words against."""
     gen = _current(root)
     kept = subset(gen, source, chapter) if gen.ids else None
-    vocabulary = kept.vocabulary if kept else gen.vocabulary
-    verdict = gate.judge(question, best, vocabulary, settings.min_relevance())
-    return Retrieval(question=question, hits=hits, covered=verdict.covered, reason=verdict.reason)
+    return kept.vocabulary if kept else gen.vocabulary
 
 
 def _hit(chunk_id: str, score: float, meta: dict, text: str) -> Hit:
@@ -285,6 +262,11 @@ def catalogue(root: Path | None = None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The CLI's exit code: 2 with one line on stderr for a user error."""
+    return cli_exit(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest.search", description="Search the notes index.")
     parser.add_argument("query", nargs="?", help="the query; without it, one query per line from stdin")
     parser.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
@@ -304,17 +286,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--list", action="store_true", help="list the sources and chapters of the index and exit")
     args = parser.parse_args(argv)
-    try:
-        if args.list:
-            print("\n".join(catalogue()))
-            return 0
-        queries = [args.query] if args.query is not None else [line for line in sys.stdin if line.strip()]
-        mode = "dense" if args.dense else "hybrid"
-        for query in queries:
-            _print(search(query, k=args.k, mode=mode, source=args.source, chapter=args.chapter), args.json)
-    except StudyflowError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    if args.list:
+        print("\n".join(catalogue()))
+        return 0
+    queries = [args.query] if args.query is not None else [line for line in sys.stdin if line.strip()]
+    mode = "dense" if args.dense else "hybrid"
+    for query in queries:
+        _print(search(query, k=args.k, mode=mode, source=args.source, chapter=args.chapter), args.json)
     return 0
 
 

@@ -28,8 +28,9 @@ from chromadb.config import Settings
 from chromadb.errors import ChromaError, NotFoundError
 from filelock import FileLock, Timeout
 
+from core.errors import SettingError, StudyflowError
 from ingest import settings
-from ingest.errors import ChromaServerError, IndexMissingError, StudyflowError
+from ingest.errors import ChromaServerError, IndexMissingError
 from ingest.settings import COLLECTION
 
 POINTER = "CURRENT"
@@ -105,7 +106,7 @@ def _private_copy(generation: Path) -> Path:
             shutil.rmtree(folder, ignore_errors=True)
             raise StudyflowError(
                 f"cannot open the index in {generation.parent} (its disk is full or read-only) nor copy it to "
-                f"{folder.parent} ({_one_line(err)}); free some space and try again"
+                f"{folder.parent} ({_single_spaced(err)}); free some space and try again"
             ) from None
         for path in [copy, *copy.rglob("*")]:
             path.chmod(0o700 if path.is_dir() else 0o600)
@@ -181,7 +182,7 @@ class Server:
         if key not in _clients:
             parts = urlsplit(self.url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise StudyflowError(f"STUDYFLOW_CHROMA_URL={self.url!r} is not a URL like http://127.0.0.1:8000")
+                raise SettingError(f"STUDYFLOW_CHROMA_URL={self.url!r} is not a URL like http://127.0.0.1:8000")
             try:
                 _clients[key] = chromadb.HttpClient(
                     host=parts.hostname,
@@ -340,7 +341,8 @@ def _write_problem(folder: Folder, code: int) -> str:
     )
 
 
-def _one_line(err: BaseException) -> str:
+def _single_spaced(err: BaseException) -> str:
+    """The error's message with each run of whitespace (line breaks too) as one space, to quote it in a sentence."""
     return " ".join(str(err).split())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.errors import cli_exit
 from local_llm import model_file, server
 
 
@@ -18,24 +19,20 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("status", help="show whether the server answers; exit 1 if not")
     args = parser.parse_args(argv)
 
-    try:
-        if args.command == "path":
-            print(model_file.gguf_path(progress=True))
-        elif args.command == "start":
-            print(server.start(wait_seconds=args.wait, progress=True))
-        elif args.command == "stop":
-            server.stop()
-        else:
-            st = server.status()
-            state = "ready" if st.ready else "not answering"
-            pid = f"pid {st.pid}" if st.pid else "no pid started by local_llm"
-            print(f"{st.url}: {state} ({pid}); log: {st.log_file}")
-            return 0 if st.ready else 1
-    except (model_file.ModelFileError, server.LLMServerError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    if args.command == "path":
+        print(model_file.gguf_path(progress=True))
+    elif args.command == "start":
+        print(server.start(wait_seconds=args.wait, progress=True))
+    elif args.command == "stop":
+        server.stop()
+    else:
+        st = server.status()
+        state = "ready" if st.ready else "not answering"
+        pid = f"pid {st.pid}" if st.pid else "no pid started by local_llm"
+        print(f"{st.url}: {state} ({pid}); log: {st.log_file}")
+        return 0 if st.ready else 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_exit(main))

@@ -14,13 +14,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from core.errors import StudyflowError
 from local_llm import settings
 from local_llm.file_lock import exclusive
 
 _CHUNK = 8 * 1024 * 1024
 
 
-class ModelFileError(RuntimeError):
+class ModelFileError(StudyflowError):
     """The model file can't be found or trusted; the message says what to do."""
 
 

@@ -14,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import StudyflowError
 from local_llm import settings
 from local_llm.file_lock import exclusive
 from local_llm.model_file import gguf_path
@@ -26,7 +27,7 @@ _children: dict[int, subprocess.Popen[bytes]] = {}
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-class LLMServerError(RuntimeError):
+class LLMServerError(StudyflowError):
     """The server could not be started or stopped; the message says where to look."""
 
 

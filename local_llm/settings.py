@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from core import settings
+from core.paths import PROJECT_ROOT
 
 # The default model is shipped on PyPI split into parts, since one wheel
 # can't hold a 1.1 GB file.
@@ -19,40 +21,27 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
-def project_root() -> Path:
-    """The folder holding the local_llm package."""
-    return Path(__file__).resolve().parent.parent
-
-
 def model_cache_dir() -> Path:
     """Where the assembled GGUF lives (STUDYFLOW_MODEL_CACHE)."""
-    raw = os.environ.get("STUDYFLOW_MODEL_CACHE")
-    return Path(raw).expanduser() if raw else Path.home() / ".cache" / "studyflow" / "models"
+    return settings.path("STUDYFLOW_MODEL_CACHE", Path.home() / ".cache" / "studyflow" / "models")
 
 
 def gguf_override() -> Path | None:
-    """A user-chosen GGUF (STUDYFLOW_GGUF) that replaces the bundled model."""
-    raw = os.environ.get("STUDYFLOW_GGUF")
+    """A user-chosen GGUF (STUDYFLOW_GGUF) that replaces the bundled model, as given (its name shows in errors)."""
+    raw = settings.optional_text("STUDYFLOW_GGUF")
     return Path(raw).expanduser() if raw else None
 
 
 def run_dir() -> Path:
     """Where the server's pid file and log go (STUDYFLOW_RUN_DIR)."""
-    raw = os.environ.get("STUDYFLOW_RUN_DIR")
-    return Path(raw).expanduser() if raw else project_root() / ".run"
+    return settings.path("STUDYFLOW_RUN_DIR", PROJECT_ROOT / ".run")
 
 
 def llm_host() -> str:
     """Host the server binds to (STUDYFLOW_LLM_HOST)."""
-    return os.environ.get("STUDYFLOW_LLM_HOST") or DEFAULT_HOST
+    return settings.text("STUDYFLOW_LLM_HOST", DEFAULT_HOST)
 
 
 def llm_port() -> int:
     """Port the server listens on (STUDYFLOW_LLM_PORT)."""
-    raw = os.environ.get("STUDYFLOW_LLM_PORT")
-    if not raw:
-        return DEFAULT_PORT
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"STUDYFLOW_LLM_PORT must be a port number, got {raw!r}") from None
+    return settings.integer("STUDYFLOW_LLM_PORT", DEFAULT_PORT, minimum=1, maximum=65535, kind="a port number")

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from ingest.settings import PROJECT_ROOT
-from tests.helpers import free_port, pf_home
+from core.paths import PROJECT_ROOT
+from harness.cli import RunCli, cli_env
+from harness.pf import pf_home
+from harness.ports import free_port
 
 pytest_plugins = ["tests.llm_fixture"]
 
-NOTES_DIR = PROJECT_ROOT / "notes"
 
-RunCli = Callable[..., subprocess.CompletedProcess]
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that needs the model server, however many fixtures away, is an `llm` test: `-m "not llm"` (make check)
+    # leaves it out without anyone having to remember the marker.
+    for item in items:
+        if "llm_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.llm)
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +30,7 @@ def notes_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ingest.build import build_index
 
     root = tmp_path_factory.mktemp("notes-index") / "chroma"
-    summary = build_index(paths=[NOTES_DIR], root=root, progress=False)
+    summary = build_index(paths=[PROJECT_ROOT / "notes"], root=root, progress=False)
     assert summary.added == summary.chunks > 0
     return root
 
@@ -37,16 +41,6 @@ def chroma_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "chroma"
     monkeypatch.setenv("STUDYFLOW_CHROMA_DIR", str(root))
     return root
-
-
-def cli_env(chroma: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    env["PYTHONUNBUFFERED"] = "1"
-    env["HF_HUB_OFFLINE"] = "1"
-    env["TRANSFORMERS_OFFLINE"] = "1"
-    env["STUDYFLOW_CHROMA_DIR"] = str(chroma)
-    return env
 
 
 @pytest.fixture

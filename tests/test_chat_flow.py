@@ -10,11 +10,13 @@ import httpx
 import pytest
 
 from answering.chat import standalone, with_grounding_check
+from answering.decline import NOT_COVERED
 from answering.history import UNGROUNDED_NOTE, bounded, clean_answer, estimate_tokens, turns
 from answering.llm_client import render_messages
-from answering.passages import NOT_COVERED
-from ingest.settings import PROJECT_ROOT
-from tests.helpers import PF, free_port, pf_flow_test, pf_home, serving
+from core.paths import PROJECT_ROOT
+from harness.pf import PF, pf_flow_test, pf_home
+from harness.ports import free_port
+from harness.serving import serving
 
 FLOW = PROJECT_ROOT / "flows" / "chat"
 

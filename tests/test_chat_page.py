@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from answering.passages import NOT_COVERED
-from ingest.settings import PROJECT_ROOT
+from answering.decline import NOT_COVERED
+from core.paths import PROJECT_ROOT
+from harness.browser import ChatPage, answer_text, launched_chromium
+from harness.pf import create_connection, pf_home
+from harness.ports import free_port
+from harness.serving import running_app
 from local_llm import server
-from tests.browser import ChatPage, answer_text, launched_chromium, running_app
-from tests.helpers import create_connection, free_port, pf_home
 
 pytestmark = pytest.mark.llm
 

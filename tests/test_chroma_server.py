@@ -6,62 +6,28 @@ import json
 import os
 import re
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from answering.show import flow_output
-from ingest.errors import ChromaServerError
-from tests.conftest import NOTES_DIR, PROJECT_ROOT, RunCli
-from tests.helpers import PF, free_port, pf_flow_test, pf_home
+from core.paths import PROJECT_ROOT
+from harness.cli import RunCli
+from harness.pf import PF, pf_flow_test, pf_home
+from harness.ports import free_port
+from harness.serving import chroma_server as running_chroma
+from ingest import ChromaServerError
 
-CHROMA = str(Path(sys.executable).parent / "chroma")
 FLOW = str(PROJECT_ROOT / "flows" / "qa")
-
-
-def _answering(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
+NOTES_DIR = PROJECT_ROOT / "notes"
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `chroma run` on a free loopback port with its data in a temporary folder; its URL."""
-    data = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(data / "server.log", "w") as log:
-        yield from _run_server(data, port, url, log)
-
-
-def _run_server(data: Path, port: int, url: str, log) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [CHROMA, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        env=dict(os.environ, ANONYMIZED_TELEMETRY="False"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not _answering(url):
-            assert proc.poll() is None, (data / "server.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "chroma run did not answer its heartbeat within 60 s"
-            time.sleep(0.2)
+    with running_chroma(tmp_path_factory.mktemp("chroma-server")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +57,7 @@ def server_index(server_env: dict[str, str]) -> dict[str, str]:
 
 
 def test_ingest_then_search_finds_the_chapter_on_the_server(server_index: dict[str, str]) -> None:
-    from ingest.search import retrieve
+    from answering.retrieval import retrieve
 
     retrieval = retrieve("bandit policy slack", k=5)
     assert retrieval.covered, retrieval.reason

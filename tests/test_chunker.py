@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 
+from core.paths import PROJECT_ROOT
 from ingest.chunker import Chunk, chunk_markdown
 from ingest.embedder import count_tokens
-from tests.conftest import NOTES_DIR
 
-REAL_NOTES = NOTES_DIR / "dp100-notes.md"
+REAL_NOTES = PROJECT_ROOT / "notes" / "dp100-notes.md"
 
 
 def chunk(text: str, **kwargs) -> list[Chunk]:

@@ -11,12 +11,13 @@ import uuid
 import pytest
 from promptflow.connections import OpenAIConnection
 
-from answering.passages import NOT_COVERED
+from answering.decline import NOT_COVERED
+from core.paths import PROJECT_ROOT
 from eval.aggregate import aggregate
 from eval.metrics import METRICS, score
 from eval.report import render
-from ingest.settings import PROJECT_ROOT
-from tests.helpers import PF, free_port, pf_home
+from harness.pf import PF, pf_home
+from harness.ports import free_port
 
 SMOKE = PROJECT_ROOT / "eval" / "data" / "smoke.jsonl"
 RUNS = PROJECT_ROOT / "eval" / "runs"
@@ -53,6 +54,26 @@ def test_both_judges_score_a_correct_decline_5_without_a_model():
                 metric, judge, dead, answer=NOT_COVERED, context="ctx", question="q", ground_truth=NOT_COVERED
             )
             assert result["score"] == 5, (judge, metric, result)
+
+
+GRID_CONTEXT = (
+    "[1] Chapter 14. Perform hyperparameter tuning with Azure Machine Learning\n"
+    "Grid Sampling tries every possible combination of the values. It can only be used if all the hyperparameters "
+    "are discrete. Random Sampling picks values at random and can mix discrete and continuous hyperparameters."
+)
+GRID_QUESTION = "Which sampling method needs all hyperparameters to be discrete?"
+
+
+def test_a_real_answer_is_scored_on_its_content_not_by_the_decline_shortcut():
+    # The 5 above comes from the decline shortcut alone; an answer is scored by the judge on what it says.
+    dead = OpenAIConnection(api_key="x", base_url=f"http://127.0.0.1:{free_port()}/v1")
+    line = {"context": GRID_CONTEXT, "question": GRID_QUESTION, "ground_truth": "Grid sampling."}
+    right = "Grid sampling needs all the hyperparameters to be discrete: it tries every combination of the values. [1]"
+    wrong = "You must first buy a GPU cluster and sign a three-year support contract with Microsoft. [1]"
+    for metric in ("groundedness", "relevance"):
+        good, bad = (score(metric, "local", dead, answer=a, **line) for a in (right, wrong))
+        assert good["score"] in (1, 2, 3, 4, 5) and good["score"] > bad["score"], (metric, good, bad)
+        assert "don't cover" not in good["reason"] and "cosine" in good["reason"], (metric, good)
 
 
 def test_an_llm_error_gives_no_score_and_the_error_as_reason():
@@ -128,3 +149,10 @@ def test_not_covered_question_is_declined_and_scored_grounded(smoke_eval):
     assert details["inputs.answer"][line] == NOT_COVERED, details["inputs.answer"][line]
     assert details["outputs.groundedness"][line] == 5, details["outputs.groundedness_reason"][line]
     assert details["outputs.relevance"][line] == 5, details["outputs.relevance_reason"][line]
+    # The other two lines are real answers, scored by the judge on their content, not by the decline shortcut.
+    answered = [str(i) for i in range(len(details["inputs.question"])) if str(i) != line]
+    for i in answered:
+        assert details["inputs.answer"][i] != NOT_COVERED, details["inputs.answer"][i]
+        for m in ("groundedness", "relevance"):
+            assert "don't cover" not in details[f"outputs.{m}_reason"][i], details[f"outputs.{m}_reason"][i]
+            assert details[f"outputs.{m}"][i] in (1, 2, 3, 4, 5), details[f"outputs.{m}_reason"][i]

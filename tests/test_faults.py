@@ -9,11 +9,11 @@ import pytest
 from promptflow.connections import OpenAIConnection
 
 from answering import llm_client
-from ingest.errors import StudyflowError
-from ingest.settings import PROJECT_ROOT
+from core.errors import StudyflowError
+from core.paths import PROJECT_ROOT
+from harness.fake_openai import fake_openai
+from harness.pf import pf_flow_test, pf_home
 from local_llm import server
-from tests.fake_openai import fake_openai
-from tests.helpers import pf_flow_test, pf_home
 
 MESSAGES = [{"role": "user", "content": "Which sampling method needs all hyperparameters to be discrete?"}]
 KEY = "sk-studyflow-FAKE-0123456789abcdef"

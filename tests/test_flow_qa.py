@@ -7,10 +7,10 @@ import json
 import pytest
 
 from answering.citations import citations, cited_numbers
+from answering.decline import NOT_COVERED
 from answering.grounding import is_grounded, unsupported_names
-from answering.passages import NOT_COVERED
-from ingest.settings import PROJECT_ROOT
-from tests.helpers import pf_flow_test
+from core.paths import PROJECT_ROOT
+from harness.pf import pf_flow_test
 
 FLOW = str(PROJECT_ROOT / "flows" / "qa")
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from ingest import NotesError
 from ingest.chunker import Chunk, chunk_markdown
-from ingest.errors import NotesError
 from ingest.notes import find_notes, read_note
 
 # --- token counters --------------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ import subprocess
 
 import pytest
 
-from answering.passages import NOT_COVERED, retrieve_passages
+from answering.decline import NOT_COVERED
+from answering.passages import retrieve_passages
+from answering.question import MAX_QUESTION_CHARS, QuestionError, check_question
 from answering.show import render
-from ingest.controls import strip_controls
-from ingest.errors import QuestionError
-from ingest.search import check_question
-from ingest.settings import MAX_QUESTION_CHARS, PROJECT_ROOT
-from tests.helpers import PF, pf_flow_test
+from core.paths import PROJECT_ROOT
+from core.text import strip_controls
+from harness.pf import PF, pf_flow_test
 
 QA = PROJECT_ROOT / "flows" / "qa"
 CHAT = PROJECT_ROOT / "flows" / "chat"

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from ingest import build, embedder, store
+from core.paths import PROJECT_ROOT
+from harness.cli import RunCli, cli_env
+from ingest import IndexMissingError, build, embedder, store
 from ingest.build import build_index, chunk_ids, chunk_notes
-from ingest.errors import IndexMissingError
 from ingest.search import Hit, search
-from tests.conftest import PROJECT_ROOT, RunCli, cli_env
 
 NOTES = {
     "earth.md": """# Earth science

@@ -33,9 +33,10 @@ from pathlib import Path
 
 import pytest
 
+from core.paths import PROJECT_ROOT
+from harness.cli import cli_env
 from ingest import store
 from ingest.build import chunk_ids, chunk_metadata, chunk_notes
-from tests.conftest import PROJECT_ROOT, cli_env
 
 SEED = 20261127
 RANDOM_KILLS = 20  # the issue asks for at least 20
@@ -381,21 +382,13 @@ def test_kill_9_in_chroma_server_mode_leaves_the_old_or_the_new_collection(
     forkserver: ForkServer, tmp_path: Path
 ) -> None:
     """The same on a `chroma run` server (STUDYFLOW_CHROMA_URL): four random kills, each followed by the checks."""
-    from tests.helpers import free_port
-    from tests.test_chroma_server import _run_server
+    from harness.serving import chroma_server
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     (tmp_path / "server").mkdir()
-    with open(tmp_path / "server" / "server.log", "w") as log:
-        server = _run_server(tmp_path / "server", port, url, log)
-        started = time.monotonic()
-        next(server)
+    started = time.monotonic()
+    with chroma_server(tmp_path / "server") as url:
         print(f"\nchroma run ready in {time.monotonic() - started:.1f} s")
-        try:
-            _kill_on_a_server(forkserver, tmp_path, url)
-        finally:
-            server.close()
+        _kill_on_a_server(forkserver, tmp_path, url)
 
 
 def _kill_on_a_server(forkserver: ForkServer, tmp_path: Path, url: str) -> None:

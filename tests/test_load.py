@@ -1,6 +1,7 @@
-"""A short load on the chat page (issue #5, part 6), through bench.load: 3 simulated users for 15 s against
-app.py, its model a fake OpenAI server that streams a short answer (the real model would take the whole time on
-one answer), the queue capped at 1 so some questions are refused. The full 10-user run is `python -m bench.load`."""
+"""A short load on the chat page (issue #5, part 6), through harness.load (what bench.load runs): 3 simulated users
+for 15 s against app.py, its model a fake OpenAI server that streams a short answer (the real model would take the
+whole time on one answer), the queue capped at 1 so some questions are refused. The full 10-user run is
+`python -m bench.load`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench import load
-from tests.fake_openai import fake_openai
-from tests.helpers import pf_home
+from harness import load
+from harness.fake_openai import fake_openai
+from harness.pf import pf_home
 
 USERS, SECONDS, DRAIN = 3, 15, 20
 APP_GROWTH_MB = 150  # second half of the run; a leak of ~1 MB a request would show well before this
@@ -22,7 +23,7 @@ def app(tmp_path_factory, notes_index) -> Iterator[tuple[str, int | None]]:
         env = pf_home(tmp_path_factory.mktemp("pf-load"), fake.url)
         env["STUDYFLOW_CHROMA_DIR"] = str(notes_index)
         log = tmp_path_factory.mktemp("load") / "app.log"
-        with load.started_app(env, ("--max-queue", "1"), log) as (url, pid):
+        with load.started_app(log, env, ("--max-queue", "1")) as (url, pid):
             yield url, pid
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import RunCli
+from ingest import NotesError
 from ingest.build import build_index, chunk_ids, chunk_notes
-from ingest.errors import NotesError
 from ingest.notes import find_notes, read_note
 from ingest.search import search
-from tests.conftest import RunCli
 
 GOOD_NOTE = "# Good\n\nAzure ML workspaces hold compute targets, datastores and registered models for a team.\n"
 

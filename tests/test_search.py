@@ -9,25 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import QuestionError
-from ingest.search import Retrieval, check_question, retrieve, search
-from ingest.settings import MAX_QUESTION_CHARS
-from tests.conftest import PROJECT_ROOT, RunCli
+from answering.passages import retrieve_passages
+from answering.question import MAX_QUESTION_CHARS, QuestionError, check_question
+from answering.retrieval import Retrieval, retrieve
+from core.paths import PROJECT_ROOT
+from harness.cli import RunCli
+from harness.questions import DEV_SET, load_questions
+from ingest.search import search
 
-DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
 HIT_KEYS = {"text", "score", "chapter", "section", "source", "lines"}
 # Off-topic dev questions the gate itself must decline; dev-65 (data drift monitoring, a near miss the notes do
 # not cover) scores like a covered question and is left for the LLM to decline.
 GATE_DECLINES = {"dev-61", "dev-62", "dev-63", "dev-64", "dev-66"}
 
 
-def load_questions() -> list[dict]:
-    return [json.loads(line) for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def dev_retrievals(notes_index: Path) -> list[tuple[dict, Retrieval]]:
-    return [(q, retrieve(q["question"], k=5, root=notes_index)) for q in load_questions()]
+    return [(q, retrieve(q["question"], k=5, root=notes_index)) for q in load_questions(DEV_SET)]
 
 
 def in_gold_chapter(question: dict, retrieval: Retrieval) -> bool:
@@ -35,7 +33,7 @@ def in_gold_chapter(question: dict, retrieval: Retrieval) -> bool:
 
 
 def test_dev_set_has_answerable_and_uncovered_questions() -> None:
-    questions = load_questions()
+    questions = load_questions(DEV_SET)
     assert len([q for q in questions if q["chapter"] is None]) == 6
     assert len([q for q in questions if q["chapter"] is not None]) >= 50
 
@@ -70,7 +68,7 @@ def test_an_empty_question_is_refused(question: str) -> None:
     with pytest.raises(QuestionError, match="empty"):
         check_question(question)
     with pytest.raises(QuestionError, match="empty"):
-        search(question, root=Path("/nonexistent"))  # refused before any index is opened
+        retrieve_passages(question)  # refused before any index is opened
 
 
 def test_a_question_over_2000_characters_is_refused() -> None:
@@ -128,7 +126,7 @@ def test_search_cli_reads_one_query_per_stdin_line(notes_index: Path, run_cli: R
 
 def test_question_sets_pass_their_checker() -> None:
     result = subprocess.run(
-        [sys.executable, "tests/data/check_questions.py", "--notes", "notes/dp100-notes.md"],
+        [sys.executable, "-m", "harness.questions.check", "--notes", "notes/dp100-notes.md"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

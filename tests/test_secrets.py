@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import PROJECT_ROOT
-from tests.fake_openai import fake_openai
-from tests.helpers import PF, free_port, pf_home
+from core.paths import PROJECT_ROOT
+from harness.fake_openai import fake_openai
+from harness.pf import PF, pf_home
+from harness.ports import free_port
 
 KEY = "sk-studyflow-FAKE-0123456789abcdef"
 # OpenAI's own 401 echoes the key masked ("sk-study****cdef"); the middle must never show.

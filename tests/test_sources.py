@@ -11,16 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from answering.passages import NOT_COVERED
+from answering.decline import NOT_COVERED
+from answering.retrieval import retrieve
+from core.paths import PROJECT_ROOT
+from harness.cli import RunCli
+from harness.pf import pf_flow_test, pf_home
+from harness.ports import free_port
+from harness.serving import chroma_server as running_chroma
+from ingest import FilterError
 from ingest.build import build_index
 from ingest.chunker import chunk_markdown
-from ingest.errors import FilterError
 from ingest.search import main as search_cli
-from ingest.search import retrieve, search
-from ingest.settings import PROJECT_ROOT
-from tests.conftest import RunCli
-from tests.helpers import free_port, pf_flow_test, pf_home
-from tests.test_chroma_server import _run_server
+from ingest.search import search
 
 COURSE = {
     "earth.md": """# Earth science course
@@ -188,9 +190,8 @@ def test_reingest_without_a_folder_removes_its_chunks(
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    with open(tmp_path / "server.log", "w") as log:
-        yield from _run_server(tmp_path, port, f"http://127.0.0.1:{port}", log)
+    with running_chroma(tmp_path) as url:
+        yield url
 
 
 def test_filters_work_the_same_on_a_chroma_server(
@@ -221,7 +222,7 @@ def test_the_chat_flow_passes_the_filters_to_retrieval(index: Path, monkeypatch:
     monkeypatch.setenv("STUDYFLOW_CHROMA_DIR", str(index))
     dag = (PROJECT_ROOT / "flows" / "chat" / "flow.dag.yaml").read_text()
     assert "source: ${inputs.source}" in dag and "chapter: ${inputs.chapter}" in dag
-    spec = importlib.util.spec_from_file_location("chat_retrieve", PROJECT_ROOT / "flows" / "chat" / "retrieve.py")
+    spec = importlib.util.spec_from_file_location("chat_retrieve", PROJECT_ROOT / "flows" / "shared" / "retrieve.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     out = module.retrieve_passages("What does the espresso lab say?", 3, source="labs", chapter="espresso")

@@ -6,9 +6,9 @@ from promptflow.connections import AzureOpenAIConnection, OpenAIConnection
 from promptflow.core import tool
 
 from answering.chat import with_grounding_check
+from answering.decline import NOT_COVERED
 from answering.endpoint import check_local_endpoint
 from answering.llm_client import endpoint_of, render_messages, stream
-from answering.passages import NOT_COVERED
 
 PROMPT = Path(__file__).with_name("chat.jinja2")
 

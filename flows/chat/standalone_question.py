@@ -6,7 +6,6 @@ from promptflow.core import tool
 
 from answering.chat import standalone
 from answering.llm_client import complete, render_messages
-from ingest.search import check_question
 
 PROMPT = Path(__file__).with_name("rewrite.jinja2")
 REWRITE_TURNS = 2  # the topic of a follow-up is in the last turn or two; more only slows the rewrite
@@ -20,8 +19,8 @@ def standalone_question(
     connection: Union[OpenAIConnection, AzureOpenAIConnection],  # noqa: UP007
     model: str,
 ) -> str:
-    """The question itself on a first turn; a follow-up rewritten with the conversation so retrieval can find it."""
-    question = check_question(question)
+    """The (checked) question itself on a first turn; a follow-up rewritten with the conversation so retrieval can
+    find it."""
     if not history:
         return question
     messages = render_messages(PROMPT, history=history[-REWRITE_TURNS:], question=question)

@@ -1,8 +1,8 @@
 from promptflow.core import tool
 
 from answering.citations import citations
+from answering.decline import NOT_COVERED
 from answering.grounding import is_grounded, is_off_topic
-from answering.passages import NOT_COVERED
 
 
 @tool

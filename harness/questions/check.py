@@ -1,16 +1,15 @@
-#!/usr/bin/env python3
 """Validate the studyflow question sets against the DP-100 notes.
 
 Checks:
-  * schema of every record in tests/data/dev_questions.jsonl and
-    bench/data/tuning_questions.jsonl
+  * schema of every record in harness/questions/dev_questions.jsonl and
+    harness/questions/tuning_questions.jsonl
   * every chapter 1..23 appears at least once in the dev set
   * every key term occurs (case-insensitive, verbatim) in its chapter's text
   * no question text is duplicated within or across the two files
     (compared after lower-casing and collapsing whitespace/punctuation)
 
-Prints a one-line summary; exits non-zero on failure. Standard library only.
-Usage: python tests/data/check_questions.py [--notes PATH]
+Prints a one-line summary; exits non-zero on failure. Standard library and core only.
+Usage: python -m harness.questions.check [--notes PATH]
 """
 
 from __future__ import annotations
@@ -21,10 +20,12 @@ import re
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-DEV_PATH = REPO / "tests" / "data" / "dev_questions.jsonl"
-TUNE_PATH = REPO / "bench" / "data" / "tuning_questions.jsonl"
-NOTES_PATH = REPO / "notes" / "dp100-notes.md"
+from core.paths import PROJECT_ROOT
+from harness.questions import DEV_SET as DEV_PATH
+from harness.questions import TUNING_SET as TUNE_PATH
+from harness.questions import exam_check
+
+NOTES_PATH = PROJECT_ROOT / "notes" / "dp100-notes.md"
 N_CHAPTERS = 23
 
 CHAPTER_RE = re.compile(r"^###\s+.*?\bChapter\s+(\d+)\.", re.MULTILINE)
@@ -160,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{status}: dev {da} answerable + {du} uncovered, chapters "
         f"{len(dev_chapters)}/{N_CHAPTERS}; tune {ta} answerable + {tu} uncovered"
     )
-    return 0 if not errors else 1
+    # The practice-exam questions and follow-up conversations have checks of their own, run with these.
+    exam_status = exam_check.main()
+    return 0 if not errors and exam_status == 0 else 1
 
 
 if __name__ == "__main__":

@@ -11,19 +11,14 @@ Cosine alone cannot separate them: near-miss questions score 0.4-0.57 and some c
 import re
 from dataclasses import dataclass
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
-_TERM = re.compile(r"[a-z0-9]+")
-# Words too common to say anything about coverage, beyond the ones shorter than three letters.
-_COMMON = frozenset(
-    "the and for are but not you all any can had her was one our out has him his how its may new now old see "
-    "two way who did get let put say she too use what when where which while why with does doing done this that "
-    "these those there their then than them they from into onto about above after again against because been "
-    "before being below between both each few more most other some such only own same very will just should "
-    "would could also want need like make makes made have having here your yours over under until what whom".split()
-)
+from answering.words import QUESTION_FILLER
+from core import settings
+from ingest.terms import terms
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
 
 FOREIGN_MIN_SCORE = 0.3
+DEFAULT_MIN_RELEVANCE = 0.08
 
 
 @dataclass(frozen=True)
@@ -32,11 +27,9 @@ class Verdict:
     reason: str
 
 
-def vocabulary(texts: list[str]) -> frozenset[str]:
-    words: set[str] = set()
-    for text in texts:
-        words.update(_TERM.findall(text.lower()))
-    return frozenset(words)
+def min_relevance() -> float:
+    """Cosine similarity the best passage needs before the LLM is asked at all (STUDYFLOW_MIN_RELEVANCE)."""
+    return settings.number("STUDYFLOW_MIN_RELEVANCE", DEFAULT_MIN_RELEVANCE, minimum=-1.0, maximum=1.0)
 
 
 def unknown_names(question: str, vocab: frozenset[str]) -> list[str]:
@@ -45,14 +38,15 @@ def unknown_names(question: str, vocab: frozenset[str]) -> list[str]:
     names = [
         w for i, w in enumerate(words) if len(w) > 1 and ((i > 0 and w[0].isupper()) or any(c.isupper() for c in w[1:]))
     ]
-    return [w for w in names if not all(p in vocab for p in _TERM.findall(w.lower()))]
+    return [w for w in names if not all(p in vocab for p in terms(w))]
 
 
 def missing_share(question: str, vocab: frozenset[str]) -> float:
-    terms = [t for t in _TERM.findall(question.lower()) if len(t) > 2 and t not in _COMMON]
-    if not terms:
+    """The share of the question's content words (three letters or more, not filler) the notes never use."""
+    words = [t for t in terms(question) if len(t) > 2 and t not in QUESTION_FILLER]
+    if not words:
         return 0.0
-    return sum(t not in vocab for t in terms) / len(terms)
+    return sum(t not in vocab for t in words) / len(words)
 
 
 def judge(question: str, best_score: float, vocab: frozenset[str], min_score: float) -> Verdict:

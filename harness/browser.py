@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from tests.helpers import serving
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags chromium keeps trying Google's hosts, which this machine refuses.
@@ -34,14 +31,6 @@ def launched_chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
-
-
-@contextmanager
-def running_app(env: dict[str, str], port: int, log: Path, *args: str) -> Iterator[str]:
-    """app.py in a child process; yields its URL once the page answers."""
-    url = f"http://127.0.0.1:{port}/"
-    with serving([sys.executable, "app.py", "--port", str(port), *args], env, url, log):
-        yield url
 
 
 def answer_text(texts: list[str]) -> str:

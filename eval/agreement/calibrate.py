@@ -1,6 +1,6 @@
 """Re-derive the local judge's groundedness 1-5 cut points from the binary-labelled SummaC sets.
 
-    python -m eval.calibrate        # ~5-10 min on 2 busy cores; prints the cut points for local_judge.CUTS
+    python -m eval.agreement.calibrate        # ~5-10 min on 2 busy cores; prints the cut points for local_judge.CUTS
 
 Why these sets: SummEval's summaries are mostly copied from the source, so cut points tuned there put a faithful
 paraphrase (what a RAG answer is) at 1-2. XSumFaith (very abstractive) and FactCC (near-extractive sentences) bracket
@@ -19,7 +19,8 @@ import math
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from eval.agreement import _summac_binary
+from core.errors import cli_exit
+from eval.agreement.datasets import summac_binary
 from eval.local_judge import groundedness_value
 
 TUNING_SETS = ("xsumfaith", "factcc")
@@ -36,7 +37,7 @@ def cut_points(values: np.ndarray, labels: np.ndarray, probabilities: tuple[floa
 def main() -> int:
     per_set = []
     for name in TUNING_SETS:
-        items = _summac_binary(name)
+        items = summac_binary(name)
         values = np.array([groundedness_value(**it.inputs) for it in items])
         labels = np.array([it.human for it in items])
         cuts = cut_points(values, labels)
@@ -47,4 +48,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli_exit(main))

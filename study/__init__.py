@@ -1,0 +1,1 @@
+"""Study mode: the question bank, its verification, FSRS review scheduling, progress and exams, the SQLite store."""
