@@ -1,4 +1,5 @@
-"""studyflow's browser chat: Gradio's ChatInterface over the chat flow (flows/chat), streamed, with its sources.
+"""studyflow's browser page: tabs Ask (Gradio's ChatInterface over the chat flow, flows/chat, streamed, with its
+sources) and Practice, Review, Progress, Exam (the study tabs, `studypage`, over the `study` package).
 
 python app.py [--port 7860] [--host 127.0.0.1] [--connection local|openai|azure_openai] [--model NAME]
 """
@@ -24,6 +25,10 @@ from answering.citations import cited_numbers  # noqa: E402
 from core import settings  # noqa: E402
 from core.errors import StudyflowError, cli_exit  # noqa: E402
 from core.paths import PROJECT_ROOT  # noqa: E402
+from studypage import render as study_render  # noqa: E402
+from studypage import tabbar  # noqa: E402
+from studypage.desk import StudyDesk  # noqa: E402
+from studypage.tabs import StudyTabs  # noqa: E402
 
 CHAT_FLOW = PROJECT_ROOT / "flows" / "chat"
 LLM_NODES = ("standalone_question", "answer")
@@ -201,7 +206,7 @@ def make_responder(chat_flow: ChatFlow):
     return respond
 
 
-def build_page(chat_flow: ChatFlow, concurrency: int = 1) -> gr.ChatInterface:
+def build_chat(chat_flow: ChatFlow, concurrency: int = 1) -> gr.ChatInterface:
     chatbot = gr.Chatbot(
         height="70vh",
         buttons=["copy", "copy_all"],
@@ -213,7 +218,6 @@ def build_page(chat_flow: ChatFlow, concurrency: int = 1) -> gr.ChatInterface:
     return gr.ChatInterface(
         make_responder(chat_flow),
         chatbot=chatbot,
-        title="studyflow",
         description="Answers come only from your notes; the sources show before the answer streams in.",
         examples=EXAMPLES,
         run_examples_on_click=True,
@@ -224,6 +228,18 @@ def build_page(chat_flow: ChatFlow, concurrency: int = 1) -> gr.ChatInterface:
         analytics_enabled=False,
         flagging_mode="never",
     )
+
+
+def build_page(chat_flow: ChatFlow, desk: StudyDesk, concurrency: int = 1) -> gr.Blocks:
+    """The page: Ask (the chat, as it was) first, then the study tabs; a damaged progress file shows one line."""
+    with gr.Blocks(title="studyflow", analytics_enabled=False) as page:
+        gr.HTML("<h1 style='margin: 0'>studyflow</h1>")
+        gr.HTML(study_render.notice(desk.notice), elem_id="study-notice", visible=bool(desk.notice))
+        nav = tabbar.bar()
+        with tabbar.panel("ask"):
+            build_chat(chat_flow, concurrency)
+        StudyTabs(desk, nav)
+    return page
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -257,7 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         chat_flow.warm_up()
     except Exception as error:  # a missing index is shown in the page too, and fixed without a restart
         print(f"warning: {readable(error).removeprefix(ERROR_PREFIX)}")
-    page = build_page(chat_flow, args.concurrency)
+    desk = StudyDesk()
+    if desk.notice:
+        print(f"warning: {desk.notice}")
+    page = build_page(chat_flow, desk, args.concurrency)
     # A bounded queue: past it a question is refused at once with Gradio's "queue is full" message, instead of
     # waiting minutes behind the one local model (each answer takes ~10-20 s on CPU).
     page.queue(max_size=args.max_queue)
@@ -269,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         show_error=True,
         footer_links=[],
         theme=gr.themes.Soft(font=SYSTEM_FONTS, font_mono=MONO_FONTS),
+        css=tabbar.css() + study_render.CSS,
         app_kwargs={"middleware": [Middleware(LocalPageOnly)]},
     )
     return 0

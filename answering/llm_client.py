@@ -118,13 +118,21 @@ def explain(error: Exception, endpoint: str | None, mid_answer: bool = False) ->
     return StudyflowError(f"the LLM endpoint{where} sent a reply that could not be read ({type(error).__name__})")
 
 
-def complete(connection: Connection, model: str, messages: list[dict], max_tokens: int, temperature: float = 0) -> str:
-    """The whole reply text."""
+def complete(
+    connection: Connection,
+    model: str,
+    messages: list[dict],
+    max_tokens: int,
+    temperature: float = 0,
+    response_format: dict | None = None,
+) -> str:
+    """The whole reply text. response_format: sent as given (the quiz flow forces JSON of a schema with it)."""
     endpoint = endpoint_of(connection)
     check_local_endpoint(endpoint)
+    extra = {"response_format": response_format} if response_format else {}
     try:
         reply = make_client(connection).chat.completions.create(
-            model=model, messages=messages, max_tokens=max_tokens, temperature=temperature
+            model=model, messages=messages, max_tokens=max_tokens, temperature=temperature, **extra
         )
         return reply.choices[0].message.content or ""
     # ValueError: a 200 reply whose body is not JSON (a proxy's HTML page) escapes openai as a JSONDecodeError.

@@ -22,3 +22,12 @@ QUESTION_FILLER = FUNCTION_WORDS | frozenset(
 ANSWER_FILLER = FUNCTION_WORDS | frozenset(
     "were don't doesn't used uses using note notes cover covers covered answer question".split()
 )
+
+# Capitalised words a question uses without being about them, which the relevance gate never counts as names the
+# notes lack: days and months ("a job that runs every Monday"), and the fictitious companies certification exams
+# set their scenarios in ("You are a data scientist at Contoso, Ltd.").
+NAMES_OF_NO_SUBJECT = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december contoso fabrikam litware northwind tailspin tailwind woodgrove wingtip "
+    "adatum proseware fourth coffee ltd inc".split()
+)

@@ -1,6 +1,14 @@
 """For 10 questions: prompt tokens, time to first token and total time straight to the llama.cpp server, against
-the total time of the same question through the Q&A flow (retrieval + prompt + LLM node + citations)."""
+the total time of the same question through the Q&A flow (retrieval + prompt + LLM node + citations).
 
+--focus CHARS [CHARS ...]: instead, whole passages against passages cut to CHARS characters each (answering.focus),
+side by side on the same questions: prompt tokens, time to first token (cold) and right answers (key terms).
+
+python -m bench.flow_overhead [--focus 400 600] [--count N] [--set dev|tuning]
+"""
+
+import argparse
+import sys
 import time
 
 from openai import OpenAI
@@ -8,8 +16,9 @@ from openai import OpenAI
 from answering.llm_client import render_messages
 from answering.passages import passages
 from answering.retrieval import retrieve
-from bench.common import ROOT, load_qa_flow
-from harness.questions import DEV_SET, load_questions
+from bench.common import ROOT, has_key_terms, load_qa_flow
+from core.errors import cli_exit
+from harness.questions import DEV_SET, TUNING_SET, load_questions
 from harness.timing import median
 from local_llm.server import base_url
 
@@ -81,5 +90,59 @@ def main(count: int = 10) -> dict:
     return result
 
 
+def focus_side_by_side(budgets: list[int], count: int, path=DEV_SET) -> dict:
+    """Each question's prompt with whole passages (0) and with each budget, sent in a rotating order so no variant
+    always runs on a warmer machine; every timing starts cold."""
+    client = OpenAI(base_url=base_url(), api_key="sk-no-key-needed", timeout=600)
+    prompt = ROOT / "flows/qa/answer.jinja2"
+    variants = [0, *budgets]
+    rows = {b: [] for b in variants}
+    questions = [q for q in load_questions(path) if q["chapter"] is not None][:count]
+    for i, q in enumerate(questions):
+        retrieval = retrieve(q["question"], k=3)
+        shift = i % len(variants)
+        for budget in variants[shift:] + variants[:shift]:
+            msgs = render_messages(prompt, passages=passages(retrieval, budget), question=retrieval.question)
+            forget_prefix(client)
+            ttft, _, tokens, answer = direct(client, msgs)
+            rows[budget].append({"ttft": ttft, "tokens": tokens, "right": has_key_terms(answer, q["key_terms"])})
+        print(
+            f"  {q['id']}: "
+            + "; ".join(
+                f"{b or 'whole'}: {rows[b][-1]['tokens']} tokens, TTFT {rows[b][-1]['ttft']:.2f} s, "
+                f"{'right' if rows[b][-1]['right'] else 'MISS'}"
+                for b in variants
+            ),
+            flush=True,
+        )
+    result = {}
+    for budget in variants:
+        r = rows[budget]
+        shown = "whole" if not budget else f"cut to {budget} chars"
+        result[budget] = {
+            "prompt_tokens_median": median([x["tokens"] for x in r]),
+            "ttft_p50_s": median([x["ttft"] for x in r]),
+            "right": sum(x["right"] for x in r),
+        }
+        print(
+            f"{path.name}, {len(r)} questions, passages {shown}: median {result[budget]['prompt_tokens_median']:.0f} "
+            f"prompt tokens, TTFT p50 {result[budget]['ttft_p50_s']:.2f} s (cold), "
+            f"{result[budget]['right']}/{len(r)} right"
+        )
+    return result
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--focus", type=int, nargs="+", help="characters each passage keeps, side by side with whole")
+    parser.add_argument("--count", type=int, default=10)
+    parser.add_argument("--set", choices=("dev", "tuning"), default="dev")
+    args = parser.parse_args()
+    if args.focus:
+        focus_side_by_side(args.focus, args.count, DEV_SET if args.set == "dev" else TUNING_SET)
+    else:
+        main(args.count)
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(cli_exit(cli))

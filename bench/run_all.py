@@ -9,10 +9,13 @@ from bench import (
     answer_quality,
     chat_history,
     chat_page,
+    exam_questions,
     flow_overhead,
+    gate_calibration,
     ingest_speed,
     injection,
     load,
+    question_bank,
     retrieval_quality,
     scale_curve,
     search_latency,
@@ -33,12 +36,15 @@ def main() -> None:
         ("ingest", ingest_speed),
         ("search", search_latency),
         ("retrieval", retrieval_quality),
+        ("gate_calibration", gate_calibration),  # no LLM: search and the relevance gate, seconds
         ("flow_overhead", flow_overhead),
         ("answer_quality", answer_quality),
+        ("exam_questions", exam_questions),  # held-out split: closed book / oracle passage / flow, ~5 LLM calls each
         ("chat_history", chat_history),
         ("chat_page", chat_page),
         ("injection", injection),
         ("load", load),
+        ("question_bank", question_bank),  # reads the bank generate wrote; no LLM unless asked
         ("scale_curve", scale_curve),  # last: 1k, 10k and 100k chunks, the longest (~30 min on 2 busy cores)
     ]:
         results[name] = bench.main()

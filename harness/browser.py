@@ -38,22 +38,29 @@ def answer_text(texts: list[str]) -> str:
     return "\n".join(t for t in texts if not t.startswith("Sources (") and t.strip() != "…")
 
 
-class ChatPage:
-    """One browser tab on the chat page, recording what must never happen: outside requests and dialogs."""
+class WatchedTab:
+    """One browser tab on the page, recording what must never happen: outside requests and dialogs."""
 
-    def __init__(self, browser, url: str) -> None:
-        self.page = browser.new_page()
+    def __init__(self, browser, url: str, **page_options) -> None:
+        self.page = browser.new_page(**page_options)
         self.outside: list[str] = []
         self.dialogs: list[str] = []
         self.page.on("request", self._request)
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         self.page.goto(url)
         self.page.wait_for_selector("textarea")
-        self._turn: dict = {}
 
     def _request(self, request) -> None:
         if not request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
             self.outside.append(request.url)
+
+
+class ChatPage(WatchedTab):
+    """The chat (Ask) of the page."""
+
+    def __init__(self, browser, url: str) -> None:
+        super().__init__(browser, url)
+        self._turn: dict = {}
 
     def bot_texts(self) -> list[str]:
         return self.page.locator('[data-testid="bot"]').all_inner_texts()
@@ -90,3 +97,55 @@ class ChatPage:
                 raise TimeoutError(f"no answer within {timeout} s: {self.bot_texts()}")
             time.sleep(0.1)
         return done
+
+
+class StudyPage(WatchedTab):
+    """One browser tab on the page's study tabs (Practice, Review, Progress, Exam), recording outside requests and
+    dialogs like ChatPage. Components are found by their elem_id; the question shown carries its item id."""
+
+    def __init__(self, browser, url: str, timeout: float = 60) -> None:
+        super().__init__(browser, url, viewport={"width": 1280, "height": 900})
+        self.timeout = timeout
+
+    def open_tab(self, name: str) -> None:
+        """Click the page's tab bar (a radio row, see studypage.tabbar) and wait for the panel to show."""
+        self.page.locator("#sf-nav label", has_text=name).click()
+        self.page.locator(f"#sf-tab-{name.lower()}").wait_for(state="visible")
+
+    def click(self, elem_id: str) -> None:
+        self.page.locator(f"#{elem_id}").click()
+
+    def text(self, elem_id: str) -> str:
+        return self.page.locator(f"#{elem_id}").inner_text()
+
+    def wait_text(self, elem_id: str, needle: str, timeout: float | None = None) -> str:
+        """The element's text once it contains needle; TimeoutError with what it showed instead."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            shown = self.text(elem_id) if self.page.locator(f"#{elem_id}").count() else ""
+            if needle in shown:
+                return shown
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"#{elem_id} never showed {needle!r}; it shows {shown!r}")
+            time.sleep(0.1)
+
+    def shown_item(self, panel: str, previous: str | None = None) -> str:
+        """The id of the item the panel asks now (waiting for one other than `previous`)."""
+        locator = self.page.locator(f"#{panel}-question [data-item]")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            item = locator.first.get_attribute("data-item") if locator.count() else None
+            if item and item != previous:
+                return item
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"#{panel}-question shows no new question: {self.text(f'{panel}-question')!r}")
+            time.sleep(0.1)
+
+    def choose(self, panel: str, letter: str) -> None:
+        self.page.locator(f"#{panel}-choice input[value='{letter}']").check()
+
+    def type_answer(self, panel: str, text: str) -> None:
+        self.page.locator(f"#{panel}-answer textarea").fill(text)
+
+    def set_number(self, elem_id: str, value: float) -> None:
+        self.page.locator(f"#{elem_id} input").fill(str(value))

@@ -7,26 +7,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from string import Template
 
 from core.paths import PROJECT_ROOT
+from core.pf_env import pf_settings
 
 PF = str(Path(sys.executable).parent / "pf")
-PF_ENV_FILE = PROJECT_ROOT / "tools" / "pf.env"
 PF_CONFIG = PROJECT_ROOT / "pf.yaml"
-
-
-def pf_settings(home: Path | None = None) -> dict[str, str]:
-    """tools/pf.env's settings (the one place they are written), for the project's pf home or a private one."""
-    known = {"STUDYFLOW_ROOT": str(PROJECT_ROOT)}
-    settings: dict[str, str] = {}
-    for line in PF_ENV_FILE.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        name, _, value = line.partition("=")
-        value = str(home) if name == "PF_HOME_DIRECTORY" and home is not None else Template(value).substitute(known)
-        known[name] = settings[name] = value
-    return settings
 
 
 def pf_home(home: Path, base_url: str) -> dict[str, str]:

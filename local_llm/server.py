@@ -124,7 +124,7 @@ def _fail(reason: str) -> LLMServerError:
 
 
 def _command(model: Path) -> list[str]:
-    return [
+    command = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(model),
         "--host", settings.llm_host(),
@@ -136,6 +136,9 @@ def _command(model: Path) -> list[str]:
         "--interrupt_requests", "false",
         "--model_alias", settings.MODEL_ALIAS,
     ]  # fmt: skip
+    if settings.llm_draft() == "prompt-lookup":  # llama-cpp-python then turns logits_all on by itself
+        command += ["--draft_model", "prompt-lookup-decoding"]
+    return command
 
 
 def _wait_ready(pid: int, url: str, wait_seconds: float) -> None:

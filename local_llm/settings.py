@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import settings
+from core.errors import SettingError
 from core.paths import PROJECT_ROOT
 
 # The default model is shipped on PyPI split into parts, since one wheel
@@ -45,3 +46,16 @@ def llm_host() -> str:
 def llm_port() -> int:
     """Port the server listens on (STUDYFLOW_LLM_PORT)."""
     return settings.integer("STUDYFLOW_LLM_PORT", DEFAULT_PORT, minimum=1, maximum=65535, kind="a port number")
+
+
+DRAFTS = ("", "prompt-lookup")
+
+
+def llm_draft() -> str:
+    """Speculative decoding (STUDYFLOW_LLM_DRAFT): "" (the default) or "prompt-lookup", llama-cpp-python's
+    prompt-lookup decoding, which drafts tokens from the prompt. Off until it is shown to win: it forces logits_all
+    (a vocabulary-wide row of logits per prompt token); measure with python -m bench.speculative."""
+    value = settings.text("STUDYFLOW_LLM_DRAFT", "").lower()
+    if value not in DRAFTS:
+        raise SettingError(f"STUDYFLOW_LLM_DRAFT={value!r} is not one of: prompt-lookup (or empty for none)")
+    return value

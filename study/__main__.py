@@ -81,6 +81,17 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="export the accepted bank")
     export.add_argument("--anki", type=Path, metavar="DECK.apkg", help="an Anki deck")
     export.add_argument("--csv", type=Path, metavar="CARDS.csv", help="a CSV file")
+
+    generate = sub.add_parser("generate", help="(re)generate questions for new or changed passages (incremental)")
+    generate.add_argument("--chapter", type=_positive, action="append", help="only this chapter (repeatable)")
+    generate.add_argument("--limit", type=_positive, help="at most this many passages this run")
+    generate.add_argument("--connection", default="local", help="promptflow connection (default local)")
+    generate.add_argument("--model", default="local", help="model or deployment name (default local)")
+    generate.add_argument(
+        "--passages-only",
+        action="store_true",
+        help="only write the passages jsonl `pf run create --file flows/quiz/run.yaml` reads, then stop",
+    )
     return parser
 
 
@@ -131,8 +142,11 @@ def bank_counts(bank: Bank) -> dict:
 
 
 def cmd_bank(args: argparse.Namespace, console: Console) -> int:
+    from study.generate import rejections
+    from study.practice import bank_path
+
     bank, _ = _open(need_store=False)
-    counts = bank_counts(bank)
+    counts = {**bank_counts(bank), "rejected": rejections(bank_path())}
     if args.json:
         print(json.dumps(counts, indent=2, ensure_ascii=False))
         return 0
@@ -144,6 +158,9 @@ def cmd_bank(args: argparse.Namespace, console: Console) -> int:
     console.print(table)
     origin = ", ".join(f"{n} {name}" for name, n in counts["origin"].items()) or "none"
     console.print(f"{counts['accepted']} accepted ({origin}), {counts['retired']} retired")
+    if counts["rejected"]:
+        why = ", ".join(f"{n} {reason}" for reason, n in counts["rejected"].items())
+        console.print(f"rejected by the checks when generated: {why}")
     return 0
 
 
@@ -230,6 +247,33 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace, console: Console) -> int:
+    from study import generate
+    from study.passages import index_passages, select, write_jsonl
+    from study.practice import bank_path
+
+    every = index_passages()
+    chosen = select(every, args.chapter)
+    if not chosen:
+        raise StudyflowError("no passages in that chapter: `python -m ingest.search --list` shows the chapters")
+    write_jsonl(chosen, generate.PASSAGES_JSONL)
+    if args.passages_only:
+        console.print(f"{len(chosen)} passages -> {generate.PASSAGES_JSONL}")
+        return 0
+    from ingest.embedder import embed
+
+    summary = generate.run(
+        chosen,
+        [p.passage_hash for p in every],
+        generate.flow_generator(args.connection, args.model),
+        embed,
+        bank_path(),
+        limit=args.limit,
+    )
+    console.print(Text(summary.line()))
+    return 130 if summary.interrupted else 0
+
+
 COMMANDS = {
     "bank": cmd_bank,
     "seed": cmd_seed,
@@ -238,6 +282,7 @@ COMMANDS = {
     "exam": cmd_exam,
     "progress": cmd_progress,
     "export": cmd_export,
+    "generate": cmd_generate,
 }
 
 

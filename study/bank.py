@@ -275,17 +275,18 @@ def merge(
 
     Items of an unchanged passage are kept as they are (with their status); items whose passage hash is gone
     (the passage changed or was removed) are retired, never deleted, so review history still resolves; new items
-    are added. Hand-written items of a passage the generator now covers are retired: generated questions, which
-    pass verification, replace the seed. A new item with the id of a retired one (the passage came back) is
-    accepted again.
+    are added. Hand-written items of a passage the generator now covers with items of the same kind are retired:
+    generated questions, which pass verification, replace the seed (a hand flash card stays until a generated one
+    passes). A new item with the id of a retired one (the passage came back) is accepted again.
     """
     current = set(passage_hashes)
     incoming = [item for item in new_items if item.passage_hash in current]
-    generated_for = {item.passage_hash for item in incoming if item.origin == "generated"}
+    generated_for = {(item.passage_hash, item.kind) for item in incoming if item.origin == "generated"}
     merged: dict[str, Item] = {}
     kept = retired = 0
     for item in bank.items:
-        stale = item.passage_hash not in current or (item.origin == "hand" and item.passage_hash in generated_for)
+        replaced = item.origin == "hand" and (item.passage_hash, item.kind) in generated_for
+        stale = item.passage_hash not in current or replaced
         if stale and item.accepted:
             item = replace(item, status="retired")
             retired += 1

@@ -8,13 +8,23 @@ from promptflow.core import tool
 from answering.chat import with_grounding_check
 from answering.decline import NOT_COVERED
 from answering.endpoint import check_local_endpoint
+from answering.exam_answer import choose
+from answering.exam_question import ExamQuestion, parse
+from answering.exam_reply import exam_reply
 from answering.llm_client import endpoint_of, render_messages, stream
+from ingest.search import vocabulary
 
 PROMPT = Path(__file__).with_name("chat.jinja2")
 
 
 def _fixed(text: str) -> Iterator[str]:
     yield text
+
+
+def _exam(question: ExamQuestion, numbered: list, connection, model: str) -> Iterator[str]:
+    # A generator, so the letter votes start only once the page asks for the answer (the sources show first).
+    chosen = choose(question, numbered, connection, model, vocab=vocabulary())
+    yield exam_reply(question, chosen.choice, numbered, chosen.ruled_out)
 
 
 # A python node, not the built-in LLM tool: that tool sends the request before it returns, and llama.cpp answers
@@ -32,6 +42,9 @@ def answer(
         return _fixed(NOT_COVERED)
     check_local_endpoint(endpoint_of(connection))
     numbered = retrieval["passages"]
+    exam = parse(retrieval["question"])
+    if exam.is_exam:  # a pasted practice-exam question: the letter(s) first, as the Q&A flow answers it
+        return _exam(exam, numbered, connection, model)
     messages = render_messages(PROMPT, history=history, passages=numbered, question=retrieval["question"])
     pieces = stream(connection, model, messages, max_tokens=max_tokens)
     return with_grounding_check(pieces, [p["text"] for p in numbered], retrieval["question"])

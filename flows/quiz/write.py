@@ -1,0 +1,29 @@
+from pathlib import Path
+from typing import Union
+
+from promptflow.connections import AzureOpenAIConnection, OpenAIConnection
+from promptflow.core import tool
+
+from answering.llm_client import complete, render_messages
+from study.candidates import response_format
+
+
+# A python node on answering.llm_client (a timeout, no retries; see flows/qa/answer.py). typing.Union, not "|":
+# promptflow only resolves connection inputs from Union annotations.
+@tool
+def write(
+    prompt: str,
+    passage_text: str,
+    chapter: str,
+    mcq_count: int,
+    connection: Union[OpenAIConnection, AzureOpenAIConnection],  # noqa: UP007
+    model: str,
+    json_mode: str = "llama_cpp",
+    max_tokens: int = 900,
+) -> str:
+    """The model's reply: JSON with `mcq_count` questions and one flash card about the passage."""
+    messages = render_messages(
+        Path(__file__).with_name(prompt), passage_text=passage_text, chapter=chapter, mcq_count=mcq_count
+    )
+    form = response_format(json_mode, mcq_count)
+    return complete(connection, model, messages, max_tokens=max_tokens, response_format=form)

@@ -1,0 +1,77 @@
+"""The passages questions are written from: every chunk of the current index (ingest's store), with its content
+hash, as the quiz flow's inputs and as lines of the jsonl `pf run create --file flows/quiz/run.yaml` reads."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from answering.passages import prompt_text
+
+MCQ_COUNT_BY_SIZE = {1: 4, 2: 3}  # passages in the chapter -> questions per passage (else 2)
+MIN_WORDS = 15  # a heading alone ("## Section 7. Other topics") has nothing to ask about
+
+
+@dataclass(frozen=True)
+class Passage:
+    passage_id: str
+    passage_hash: str
+    passage_text: str  # as the prompts show notes: HTML markup and lines addressed to the model removed
+    chapter: str
+    chapter_number: int  # -1: a passage before any chapter heading
+    section: str
+    source: str
+    lines: str
+    mcq_count: int = 2  # questions to ask for; more in a chapter of one or two passages (5 per chapter is the aim)
+
+    def inputs(self) -> dict:
+        """The quiz flow's inputs for this passage."""
+        return {k: v for k, v in asdict(self).items() if k != "chapter_number"}
+
+
+def index_passages(root: Path | None = None) -> list[Passage]:
+    """Every passage of the current index, in the order of the notes (file, then line)."""
+    from ingest import store
+
+    target = store.index(root)
+    with store.reachable(target):
+        generation = target.current()
+        if generation is None:
+            raise target.missing()
+        got = store.get_all(target.collection(generation), include=["metadatas", "documents"])
+    rows = zip(got["ids"], got["metadatas"], got["documents"])
+    rows = sorted(rows, key=lambda row: (row[1]["source"], row[1]["line_start"]))
+    return [
+        Passage(
+            passage_id=chunk_id,
+            passage_hash=meta["hash"],
+            passage_text=prompt_text(text),
+            chapter=meta["chapter"],
+            chapter_number=int(meta.get("chapter_number", -1)),
+            section=meta["section"],
+            source=meta["source"],
+            lines=f"{meta['line_start']}-{meta['line_end']}",
+        )
+        for chunk_id, meta, text in rows
+    ]
+
+
+def select(passages: list[Passage], chapters: list[int] | None = None) -> list[Passage]:
+    """The passages of the chapters given (all without), never one that is only a heading."""
+    from study.verify import plain_words
+
+    wanted = set(chapters or [])
+    useful = [p for p in passages if len(plain_words(p.passage_text)) >= MIN_WORDS]
+    size = Counter(p.chapter for p in useful)
+    return [
+        replace(p, mcq_count=MCQ_COUNT_BY_SIZE.get(size[p.chapter], p.mcq_count))
+        for p in useful
+        if not wanted or p.chapter_number in wanted
+    ]
+
+
+def write_jsonl(passages: list[Passage], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(p.inputs(), ensure_ascii=False) + "\n" for p in passages), encoding="utf-8")

@@ -1,0 +1,33 @@
+"""The round trip of a candidate question: the exam answering of the Q&A side, given only the question as a student
+would paste it (stem and lettered options, no passage, no key), must pick the key. One function to swap if the
+exam answering changes."""
+
+from __future__ import annotations
+
+from answering.exam_answer import choose
+from answering.exam_question import parse
+from answering.llm_client import Connection
+from answering.passages import retrieve_passages
+from study.bank import OPTION_LETTERS
+
+TOP_K = 3  # as the Q&A flow retrieves (answering.retrieval widens it for an exam question)
+
+
+def as_pasted(candidate: dict) -> str:
+    """The question as a practice-exam site shows it."""
+    options = "\n".join(f"{letter}. {candidate['options'][letter]}" for letter in OPTION_LETTERS)
+    return f"{candidate['stem']}\n{options}"
+
+
+def exam_letters(candidate: dict, connection: Connection, model: str, votes: int = 1) -> list[str]:
+    """The letters the exam answering picks for the candidate's question alone; none when the relevance gate
+    says the notes do not cover it. votes: option orders asked (more than one adds the closed-book vote too);
+    1 keeps generation within the hour: on the shared 2-core server each call re-reads ~750 prompt tokens."""
+    from ingest.search import vocabulary
+
+    text = as_pasted(candidate)
+    retrieved = retrieve_passages(text, top_k=TOP_K)
+    if not retrieved["covered"]:
+        return []
+    passages, vocab = retrieved["passages"], vocabulary()
+    return choose(parse(text), passages, connection, model, vocab, permutations=votes, closed_book=votes > 1).choice

@@ -1,0 +1,189 @@
+"""Every rejection a generated card can get, from crafted candidates (no LLM, no embedding model)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from study.candidates import INCOMPLETE, cards_in, parse_reply, response_format
+from study.verify import (
+    DISTRACTOR_SUPPORTED,
+    NEAR_DUPLICATE,
+    QUOTE_NOT_IN_PASSAGE,
+    ROUND_TRIP,
+    check_near_duplicates,
+    check_passage,
+    check_round_trip,
+    reasons,
+)
+
+PASSAGE = {
+    "chapter": "Chapter 14. Perform hyperparameter tuning",
+    "section": "Section 4. Optimize",
+    "source": "notes/dp100-notes.md",
+    "lines": "544-596",
+    "passage_id": "pid",
+    "passage_hash": "phash",
+}
+TEXT = (
+    "## Sampling\n"
+    "**Grid sampling** tries every possible combination.\n"
+    "It can only be used if all the hyperparameters are `discrete`.\n"
+    "- Random sampling picks values at random and supports continuous hyperparameters.\n"
+    "There are 3 early termination policies: Bandit policy, Median stopping policy and Truncation selection policy."
+)
+
+
+def mcq(**change: object) -> dict:
+    card = {
+        "stem": "Which sampling method needs all hyperparameters to be discrete?",
+        "options": {"A": "Grid sampling", "B": "Random sampling", "C": "Bayesian sampling", "D": "Sobol sampling"},
+        "key": "A",
+        "explanation": "Grid sampling tries every combination, so the values must be discrete.",
+        "quote": "It can only be used if all the hyperparameters are discrete.",
+    }
+    return {**card, **change}
+
+
+def recall(**change: object) -> dict:
+    card = {
+        "question": "Which sampling method supports continuous hyperparameters?",
+        "answer": "Random sampling",
+        "quote": "Random sampling picks values at random and supports continuous hyperparameters",
+    }
+    return {**card, **change}
+
+
+def reply(*cards: dict) -> str:
+    mcqs = [c for c in cards if "stem" in c]
+    card = next((c for c in cards if "question" in c), {})
+    return json.dumps({"questions": mcqs, "card": card})
+
+
+def candidates(*cards: dict) -> list[dict]:
+    return check_passage(parse_reply(reply(*cards), PASSAGE), TEXT)
+
+
+def only(found: list[dict]) -> dict:
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_good_mcq_and_card_pass_every_passage_check():
+    found = candidates(mcq(), recall())
+    assert [c["rejected"] for c in found] == [[], []]
+    question = found[0]
+    assert question["options"][question["key"]] == "Grid sampling"  # shuffled, key moved with its option
+    assert {k: question[k] for k in PASSAGE} == PASSAGE
+
+
+def test_the_shuffle_is_the_same_every_time():
+    assert candidates(mcq())[0]["options"] == candidates(mcq())[0]["options"]
+
+
+def test_quote_not_in_passage():
+    found = only(candidates(mcq(quote="Grid sampling is the only method for discrete values.")))
+    assert found["rejected"] == [QUOTE_NOT_IN_PASSAGE]
+
+
+def test_a_quote_too_short_to_prove_anything_is_rejected():
+    assert only(candidates(mcq(quote="Grid sampling")))["rejected"] == [QUOTE_NOT_IN_PASSAGE]
+
+
+def test_quote_matching_ignores_markdown_case_and_spacing():
+    quote = "grid   sampling tries every possible combination. It can only be used if all the hyperparameters"
+    assert only(candidates(mcq(quote=quote)))["rejected"] == []
+
+
+def test_distractor_named_by_the_quote_is_supported():
+    card = mcq(
+        stem="Which of these is an early termination policy?",
+        options={"A": "Bandit policy", "B": "Median stopping policy", "C": "Grid policy", "D": "Sweep policy"},
+        key="A",
+        quote="There are 3 early termination policies: Bandit policy, Median stopping policy",
+    )
+    found = only(candidates(card))
+    assert found["rejected"] == [DISTRACTOR_SUPPORTED]
+    assert "Median stopping policy" in found["detail"]
+
+
+def test_incomplete_cards_are_rejected_never_kept_in_part():
+    broken = [
+        mcq(key="E"),
+        mcq(options={"A": "Grid", "B": "Random", "C": "Bayesian"}),
+        mcq(options={"A": "Grid", "B": "Grid", "C": "Bayesian", "D": "Sobol"}),
+        mcq(explanation=""),
+        mcq(options={"A": "Grid", "B": "Random", "C": "Bayesian", "D": "All of the above"}),
+        recall(answer=""),
+    ]
+    found = candidates(*broken)
+    assert [c["rejected"] for c in found] == [[INCOMPLETE]] * len(broken)
+    assert all(c["detail"] for c in found)
+
+
+def test_a_reply_without_any_card_is_one_incomplete_candidate():
+    found = only(parse_reply("Sorry, I cannot write questions about this.", PASSAGE))
+    assert found["rejected"] == [INCOMPLETE] and found["kind"] == "none"
+
+
+def test_a_cut_off_reply_keeps_its_finished_cards_only():
+    text = reply(mcq(), mcq(stem="What does grid sampling try?"), recall())
+    cut = text[: text.index("What does grid")]  # the second question is cut off mid-string
+    found = parse_reply(cut, PASSAGE)
+    assert [c["stem"] for c in found] == [mcq()["stem"]]
+
+
+def test_json_in_prose_and_a_code_fence_is_found():
+    text = "Here are the questions:\n```json\n" + reply(mcq(), recall()) + "\n```\nGood luck!"
+    assert [("stem" in c) for c in cards_in(text)] == [True, False]
+
+
+def test_round_trip_rejects_a_question_the_exam_answering_gets_wrong():
+    good, bad, declined = candidates(
+        mcq(),
+        mcq(stem="Which sampling needs discrete hyperparameters only?"),
+        mcq(stem="Which method must have discrete values?"),
+    )
+    picks = {good["stem"]: [good["key"]], bad["stem"]: ["X"], declined["stem"]: []}
+    found = check_round_trip([good, bad, declined], lambda c: picks[c["stem"]])
+    assert [c["rejected"] for c in found] == [[], [ROUND_TRIP], [ROUND_TRIP]]
+    assert "picked nothing" in found[2]["detail"]
+
+
+def test_round_trip_skips_cards_already_rejected_and_recall_cards():
+    asked = []
+    found = check_round_trip(candidates(mcq(key="E"), recall()), lambda c: asked.append(c) or [])
+    assert asked == [] and [c["rejected"] for c in found] == [[INCOMPLETE], []]
+
+
+def _bag_of_words(texts: list[str]) -> np.ndarray:
+    vectors = np.zeros((len(texts), 64), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in text.lower().replace("?", "").split():
+            vectors[row, hash(word) % 64] += 1
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_near_duplicate_of_the_bank_or_an_earlier_candidate():
+    first, second, other = candidates(
+        mcq(stem="Which sampling method needs discrete hyperparameters?"),
+        mcq(stem="Which sampling method needs discrete hyperparameters ?"),
+        recall(),
+    )
+    found = check_near_duplicates([first, second, other], [], _bag_of_words)
+    assert [c["rejected"] for c in found] == [[], [NEAR_DUPLICATE], []]
+    against_bank = check_near_duplicates([other], [recall()["question"]], _bag_of_words)
+    assert against_bank[0]["rejected"] == [NEAR_DUPLICATE] and "cosine 1.00" in against_bank[0]["detail"]
+
+
+def test_reasons_count_the_first_failed_check():
+    found = candidates(mcq(key="E"), mcq(quote="Not in the notes at all, truly."), recall())
+    assert reasons(found) == {INCOMPLETE: 1, QUOTE_NOT_IN_PASSAGE: 1}
+
+
+def test_response_formats():
+    llama = response_format("llama_cpp", 2)
+    assert llama["type"] == "json_object" and llama["schema"]["properties"]["questions"]["maxItems"] == 2
+    assert response_format("openai", 1)["json_schema"]["schema"]["properties"]["questions"]["minItems"] == 1
+    assert response_format("none", 2) is None
