@@ -16,8 +16,9 @@ from tests.study_fixtures import NOW
 
 
 def _mlflow_card() -> bank_data.Item:
+    # Retired or not (a generated card may have replaced the hand one): grading reads only its answer and passage.
     bank = bank_data.load()
-    return next(i for i in bank.accepted() if i.kind == "recall" and i.quote.startswith("MLflow is an open-source"))
+    return next(i for i in bank.items if i.kind == "recall" and i.quote.startswith("MLflow is an open-source"))
 
 
 def test_a_close_answer_is_good_and_a_wrong_one_again() -> None:

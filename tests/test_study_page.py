@@ -116,8 +116,9 @@ def test_review_shows_a_missed_card_due_before_a_known_one_and_then_due_now(brow
         assert len(rows) == 2 and rows[0].startswith("in 1 min") and rows[1].startswith("in 10 min"), rows
         assert items[missed].prompt in rows[0] and items[known].prompt in rows[1], rows
         deadline = time.monotonic() + 120
-        while not tab.text("review-summary").startswith("1 card due now"):
-            assert time.monotonic() < deadline, tab.text("review-summary")
+        # Read the summary only once a refresh has finished (while it runs the element shows Gradio's timer).
+        while not (summary := tab.wait_text("review-summary", "due now")).startswith("1 card due now"):
+            assert time.monotonic() < deadline, summary
             time.sleep(5)
             tab.click("review-refresh")
         tab.click("review-start")
