@@ -27,27 +27,22 @@ def integer(
     name: str, default: int, minimum: int | None = None, maximum: int | None = None, kind: str = "a whole number"
 ) -> int:
     """kind: what the value is, for the error line ("a port number")."""
-    raw = _raw(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not _within(value, minimum, maximum):
-        raise _unusable(name, raw, kind, minimum, maximum)
-    return value
+    return _bounded(name, default, int, minimum, maximum, kind)
 
 
 def number(
     name: str, default: float, minimum: float | None = None, maximum: float | None = None, kind: str = "a number"
 ) -> float:
     """kind: what the value is, for the error line ("a number of seconds")."""
+    return _bounded(name, default, float, minimum, maximum, kind)
+
+
+def _bounded(name, default, convert, minimum, maximum, kind):
     raw = _raw(name)
     if raw is None:
         return default
     try:
-        value = float(raw)
+        value = convert(raw)
     except ValueError:
         value = None
     if value is None or value != value or not _within(value, minimum, maximum):  # value != value: NaN

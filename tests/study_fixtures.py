@@ -13,6 +13,18 @@ from study.store import Store
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
+def _provenance(passage_hash: str, chapter: int) -> dict:
+    """Where a test item's passage is: the same made-up place for every item, told apart by its hash."""
+    return {
+        "chapter": f"Chapter {chapter}. Testing",
+        "section": "Section 1. Tests",
+        "source": "notes/dp100-notes.md",
+        "lines": "8-20",
+        "passage_id": f"id-{passage_hash}",
+        "passage_hash": passage_hash,
+    }
+
+
 def mcq(passage_hash: str = "p1", stem: str = "Which option is right?", key: str = "B", chapter: int = 1) -> Item:
     return bank_data.make_item(
         kind="mcq",
@@ -21,12 +33,7 @@ def mcq(passage_hash: str = "p1", stem: str = "Which option is right?", key: str
         key=key,
         explanation="Because the notes say so.",
         quote="bravo is right",
-        chapter=f"Chapter {chapter}. Testing",
-        section="Section 1. Tests",
-        source="notes/dp100-notes.md",
-        lines="8-20",
-        passage_id=f"id-{passage_hash}",
-        passage_hash=passage_hash,
+        **_provenance(passage_hash, chapter),
     )
 
 
@@ -36,12 +43,7 @@ def recall(passage_hash: str = "p1", question: str = "What is right?", chapter: 
         question=question,
         answer="bravo",
         quote="bravo is right",
-        chapter=f"Chapter {chapter}. Testing",
-        section="Section 1. Tests",
-        source="notes/dp100-notes.md",
-        lines="8-20",
-        passage_id=f"id-{passage_hash}",
-        passage_hash=passage_hash,
+        **_provenance(passage_hash, chapter),
     )
 
 
