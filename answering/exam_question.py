@@ -162,7 +162,7 @@ def _inline_options(lines: list[str], prose: list[bool]) -> tuple[str, dict[str,
 
 
 def _trim_trailer(options: dict[str, str]) -> dict[str, str]:
-    """The last option without a trailing "Answer:" line a student pasted by mistake... kept as it is otherwise."""
+    """The options with their surrounding blanks removed; an option left empty is dropped."""
     return {k: v.strip() for k, v in options.items() if v.strip()}
 
 
