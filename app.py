@@ -25,9 +25,12 @@ from answering.citations import cited_numbers  # noqa: E402
 from core import settings  # noqa: E402
 from core.errors import StudyflowError, cli_exit  # noqa: E402
 from core.paths import PROJECT_ROOT  # noqa: E402
+from study.background import BackgroundGeneration, Busy, for_page  # noqa: E402
 from studypage import render as study_render  # noqa: E402
 from studypage import tabbar  # noqa: E402
 from studypage.desk import StudyDesk  # noqa: E402
+from studypage.key_sentence import TITLE as KEY_SENTENCE_TITLE  # noqa: E402
+from studypage.key_sentence import key_sentence_html  # noqa: E402
 from studypage.tabs import StudyTabs  # noqa: E402
 
 CHAT_FLOW = PROJECT_ROOT / "flows" / "chat"
@@ -175,8 +178,14 @@ def readable(error: Exception) -> str:
     return f"{ERROR_PREFIX}{_PF_WRAPPER.sub('', first)}"
 
 
-def make_responder(chat_flow: ChatFlow):
+def make_responder(chat_flow: ChatFlow, busy: Busy | None = None):
+    busy = busy or Busy()
+
     def respond(message: str, history: list[dict]) -> Iterator[list[gr.ChatMessage]]:
+        with busy:  # the background generation waits between passages while an answer is written
+            yield from answer(message, history)
+
+    def answer(message: str, history: list[dict]) -> Iterator[list[gr.ChatMessage]]:
         try:
             result = chat_flow(message, to_chat_history(history))
         except Exception as error:  # pf wraps node errors in its own types; show the cause, keep the page alive
@@ -191,6 +200,9 @@ def make_responder(chat_flow: ChatFlow):
             metadata={"title": f"Sources ({len(passages)} passages)"},
         )
         shown = [sources] if passages else []
+        quote = key_sentence_html(result.get("key_sentence") or {}) if passages else ""
+        if quote:  # with a title (metadata), so it is no part of the conversation the next turn sends
+            shown.append(gr.ChatMessage(role="assistant", content=quote, metadata={"title": KEY_SENTENCE_TITLE}))
         answer = ""
         yield shown + [gr.ChatMessage(role="assistant", content="…")]
         try:
@@ -198,7 +210,10 @@ def make_responder(chat_flow: ChatFlow):
                 answer += piece
                 yield shown + [gr.ChatMessage(role="assistant", content=safe_markdown(answer))]
         except Exception as error:
-            answer = f"{answer}\n\n{readable(error)}" if answer else readable(error)
+            if not answer:  # nothing written (the model server down): the turn is the one line that says what to do
+                yield [gr.ChatMessage(role="assistant", content=readable(error))]
+                return
+            answer = f"{answer}\n\n{readable(error)}"
         if passages:
             sources.content = sources_markdown(passages, cited_numbers(answer))
         yield shown + [gr.ChatMessage(role="assistant", content=safe_markdown(answer))]
@@ -206,7 +221,7 @@ def make_responder(chat_flow: ChatFlow):
     return respond
 
 
-def build_chat(chat_flow: ChatFlow, concurrency: int = 1) -> gr.ChatInterface:
+def build_chat(chat_flow: ChatFlow, concurrency: int = 1, busy: Busy | None = None) -> gr.ChatInterface:
     chatbot = gr.Chatbot(
         height="70vh",
         buttons=["copy", "copy_all"],
@@ -216,7 +231,7 @@ def build_chat(chat_flow: ChatFlow, concurrency: int = 1) -> gr.ChatInterface:
         placeholder="Ask about your notes. Answers cite the chapters they come from.",
     )
     return gr.ChatInterface(
-        make_responder(chat_flow),
+        make_responder(chat_flow, busy),
         chatbot=chatbot,
         description="Answers come only from your notes; the sources show before the answer streams in.",
         examples=EXAMPLES,
@@ -230,15 +245,22 @@ def build_chat(chat_flow: ChatFlow, concurrency: int = 1) -> gr.ChatInterface:
     )
 
 
-def build_page(chat_flow: ChatFlow, desk: StudyDesk, concurrency: int = 1) -> gr.Blocks:
-    """The page: Ask (the chat, as it was) first, then the study tabs; a damaged progress file shows one line."""
+def build_page(
+    chat_flow: ChatFlow,
+    desk: StudyDesk,
+    concurrency: int = 1,
+    generation: BackgroundGeneration | None = None,
+    busy: Busy | None = None,
+) -> gr.Blocks:
+    """The page: Ask (the chat, as it was) first, then the study tabs; a damaged progress file shows one line.
+    generation: questions being written from the student's notes (shown in Practice); busy: set while Ask answers."""
     with gr.Blocks(title="studyflow", analytics_enabled=False) as page:
         gr.HTML("<h1 style='margin: 0'>studyflow</h1>")
         gr.HTML(study_render.notice(desk.notice), elem_id="study-notice", visible=bool(desk.notice))
         nav = tabbar.bar()
         with tabbar.panel("ask"):
-            build_chat(chat_flow, concurrency)
-        StudyTabs(desk, nav)
+            build_chat(chat_flow, concurrency, busy)
+        StudyTabs(desk, nav, generation)
     return page
 
 
@@ -276,7 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     desk = StudyDesk()
     if desk.notice:
         print(f"warning: {desk.notice}")
-    page = build_page(chat_flow, desk, args.concurrency)
+    busy = Busy()
+    generation = for_page(args.connection, model, busy, desk.reload) if desk.ready else None
+    if generation:
+        total = generation.progress().total
+        print(f"writing practice questions from {total} passage{'s' * (total != 1)} of your notes in the background")
+    page = build_page(chat_flow, desk, args.concurrency, generation, busy)
     # A bounded queue: past it a question is refused at once with Gradio's "queue is full" message, instead of
     # waiting minutes behind the one local model (each answer takes ~10-20 s on CPU).
     page.queue(max_size=args.max_queue)

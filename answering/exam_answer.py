@@ -18,16 +18,18 @@ from pathlib import Path
 
 import openai
 
-from answering import gate
+from answering import exam_verdict, gate
 from answering.endpoint import check_local_endpoint, is_local
 from answering.exam_question import ExamQuestion
 from answering.llm_client import Connection, endpoint_of, explain, make_client, render_messages
+from core.errors import StudyflowError
 
 PROMPT = Path(__file__).with_name("prompts") / "exam_letter.jinja2"
 GROUNDING = (
     "The notes are the course material: the right option is the one the notes describe for this need."  # measured
 )
 CLOSED_BOOK_WEIGHT = 1.0  # the no-notes vote counts as one grounded vote (dev sample: 0, 1 tie at 14/22; 0.5: 13/22)
+LETTERS = "ABCDEFGH"  # the option letters answering.exam_question reads, and all a letter grammar may name
 PERMUTATIONS = 3  # grounded calls: the student's order, reversed, rotated by one
 _NEGATED = re.compile(r"\b(?:NOT|EXCEPT|LEAST)\b|\bnot one of\b|\bwhich\b[^?.]*\b(?:not|cannot|isn't|doesn't)\b", re.I)
 
@@ -69,10 +71,23 @@ def orders(question: ExamQuestion, count: int = PERMUTATIONS) -> list[list[str]]
 
 
 def letter_grammar(letters: str, picks: int) -> str:
-    """GBNF for llama.cpp: "Answer: B", or "Answer: A, C" when more than one letter is asked for."""
+    """GBNF for llama.cpp: "Answer: B", or "Answer: A, C" when more than one letter is asked for. Built only from
+    distinct letters of LETTERS and a whole number of picks, else StudyflowError before anything is sent: a
+    grammar the server cannot parse has taken the llama.cpp server process down."""
+    check_grammar_parts(letters, picks)
     alternatives = "|".join(f'"{letter}"' for letter in letters)
     more = "" if picks == 1 else f' (", " ({alternatives}))*'
     return f'root ::= "Answer: " ({alternatives}){more}'
+
+
+def check_grammar_parts(letters: object, picks: object) -> None:
+    """The letters and picks a letter grammar may be built from; one line naming what is wrong otherwise."""
+    if not isinstance(letters, str) or not letters or any(c not in LETTERS for c in letters):
+        raise StudyflowError(f"exam letters must be some of {LETTERS}, not {letters!r}; parse the question first")
+    if len(set(letters)) != len(letters):
+        raise StudyflowError(f"exam letters {letters!r} repeat a letter; parse the question first")
+    if isinstance(picks, bool) or not isinstance(picks, int) or picks < 0:
+        raise StudyflowError(f"picks must be a whole number of at least 0 (0: all that apply), not {picks!r}")
 
 
 # Letters are upper case only: "the answer is a combination" names no option.
@@ -151,7 +166,9 @@ def ask_letters(
 ) -> tuple[list[str], int]:
     """One call: the options shown in `order` as A, B, C...; the letters picked, mapped back to the student's
     lettering, and the prompt tokens it took."""
-    letters = "ABCDEFGH"[: len(order)]
+    if not 0 < len(order) <= len(LETTERS):
+        raise StudyflowError(f"an exam question has 1 to {len(LETTERS)} options, not {len(order)}")
+    letters = LETTERS[: len(order)]
     shown = "\n".join(f"{letters[i]}. {question.options[key]}" for i, key in enumerate(order))
     messages = render_messages(
         PROMPT, passages=passages, stem=question.stem, options=shown, how_many=how_many(question), grounding=grounding
@@ -181,12 +198,22 @@ def choose(
 ) -> ExamAnswer:
     """The letter(s) for an exam question (answering.exam_question.parse) from its numbered passages
     (answering.passages: dicts with n, chapter, text). vocab: the notes' words (ingest.search.vocabulary), to rule
-    out options naming what the notes never mention; None rules out nothing."""
+    out options naming what the notes never mention; None rules out nothing. A goal check or true/false with
+    passages is one Yes / No question instead (answering.exam_verdict): permutations and closed_book do not apply."""
     if not question.options:
         raise ValueError("choose needs an exam question with options; parse it with answering.exam_question.parse")
     check_local_endpoint(endpoint_of(connection))
     start = time.perf_counter()
     grounded, tokens = [], 0
+    # A goal check or true/false with notes: one Yes / No question, weighed against the model's "Yes" habit
+    # (answering.exam_verdict); its letter votes said "Yes" / "True" to nearly all of them.
+    yes_no = exam_verdict.letters(question) if passages else None
+    if yes_no:
+        verdict, tokens = exam_verdict.ask_verdict(connection, model, question, passages)
+        if verdict is not None:  # None: an endpoint without the grammar answered neither; the votes decide
+            letter = yes_no[0] if verdict else yes_no[1]
+            seconds = round(time.perf_counter() - start, 2)
+            return ExamAnswer([letter], {letter: 1.0}, [], [[letter]], [], 1, tokens, seconds)
     for order in orders(question, permutations):
         picked, used = ask_letters(connection, model, question, passages, order)
         grounded.append(picked)

@@ -12,7 +12,9 @@ from answering.words import QUESTION_FILLER
 from core import settings
 from ingest.terms import terms
 
-DEFAULT_FOCUS_CHARS = 0  # 0: whole passages; set by bench.flow_overhead's side-by-side figures on the dev set
+# 0: whole passages. 1000 (characters shared by the passages, answering.shared_focus) halves the prompt's first-token
+# time, but the flow then lets through a near-miss question it declined (docs/benchmarks.md, bench.flow_overhead).
+DEFAULT_FOCUS_CHARS = 0
 _FENCE = ("```", "~~~")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`(\"'])")
 _LIST_ITEM = re.compile(r"\s*([-*+]|\d+[.)])\s")
@@ -22,7 +24,8 @@ STEM = 6  # "hyperparameters" and "hyperparameter" match on their first letters
 
 
 def focus_chars() -> int:
-    """Characters of each passage the prompt keeps (STUDYFLOW_FOCUS_CHARS; 0 keeps whole passages)."""
+    """Characters of passage text the prompt keeps, shared by the passages (STUDYFLOW_FOCUS_CHARS; 0 keeps whole
+    passages)."""
     return settings.integer("STUDYFLOW_FOCUS_CHARS", DEFAULT_FOCUS_CHARS, minimum=0)
 
 
@@ -43,14 +46,25 @@ def units(text: str) -> list[str]:
         elif listed and _LIST_ITEM.match(line) and len(line) <= SHORT_ITEM:
             out[-1] += "\n" + line.strip()
         elif line.strip():
-            out.extend(s for s in _SENTENCE_END.split(line.strip()) if s)
+            out.extend(sentences(line))
             listed = out[-1].endswith(":") or (_LIST_ITEM.match(line) is not None and len(line) <= SHORT_ITEM)
     if code is not None:  # an unclosed fence (a chunk ending mid-block) stays one unit
         out.append("\n".join(code))
     return out
 
 
-def _stems(text: str) -> set[str]:
+def sentences(line: str) -> list[str]:
+    """One line of prose cut at its sentence ends."""
+    return [s for s in _SENTENCE_END.split(line.strip()) if s]
+
+
+def points_back(sentence: str) -> bool:
+    """True for a sentence that says more about the one before it ("They use the prefix AzureML.")."""
+    return _POINTS_BACK.match(sentence) is not None
+
+
+def stems(text: str) -> set[str]:
+    """The word stems of text that can match a question's (question filler and short words left out)."""
     return {t[:STEM] for t in terms(text) if len(t) > 2 and t not in QUESTION_FILLER}
 
 
@@ -60,10 +74,10 @@ def focused(text: str, question: str, budget: int) -> str:
     if budget <= 0 or len(text) <= budget:
         return text
     parts = units(text)
-    wanted = _stems(question)
-    scores = [len(_stems(p) & wanted) for p in parts]
+    wanted = stems(question)
+    scores = [len(stems(p) & wanted) for p in parts]
     for i in range(1, len(parts)):  # "They use the prefix AzureML." says more about the sentence before it
-        if _POINTS_BACK.match(parts[i]):
+        if points_back(parts[i]):
             scores[i] = max(scores[i], scores[i - 1])
     order = sorted(range(len(parts)), key=lambda i: (-scores[i], i))
     kept: set[int] = set()

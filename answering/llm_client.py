@@ -52,8 +52,9 @@ def resolve_key(value: str | None) -> str | None:
     return os.environ[variable]
 
 
-def make_client(connection: Connection) -> openai.OpenAI:
-    config = {**normalize_connection_config(connection), "timeout": llm_timeout(), "max_retries": 0}
+def make_client(connection: Connection, timeout: float | None = None) -> openai.OpenAI:
+    """A client with no retries; timeout: seconds (default STUDYFLOW_LLM_TIMEOUT)."""
+    config = {**normalize_connection_config(connection), "timeout": timeout or llm_timeout(), "max_retries": 0}
     if "api_key" in config:
         config["api_key"] = resolve_key(config["api_key"])
     if isinstance(connection, AzureOpenAIConnection):
@@ -86,7 +87,9 @@ def render_messages(prompt_file: Path, **inputs: object) -> list[dict]:
     return [{key: Escaper.unescape_roles(value, escapes) for key, value in message.items()} for message in messages]
 
 
-def explain(error: Exception, endpoint: str | None, mid_answer: bool = False) -> StudyflowError:
+def explain(
+    error: Exception, endpoint: str | None, mid_answer: bool = False, timeout: float | None = None
+) -> StudyflowError:
     """A one-line error that says what to do; the API key never appears in it. mid_answer: part of the reply had
     already arrived, so a lost connection is the server dying (or being stopped) mid-answer, not an unreachable one."""
     where = f" at {endpoint}" if endpoint else ""
@@ -100,7 +103,7 @@ def explain(error: Exception, endpoint: str | None, mid_answer: bool = False) ->
         return StudyflowError(f"the LLM endpoint{where} dropped the connection mid-answer; ask again")
     if isinstance(error, openai.APITimeoutError):
         return StudyflowError(
-            f"the LLM endpoint{where} did not answer within {llm_timeout():g} s; it may be overloaded "
+            f"the LLM endpoint{where} did not answer within {timeout or llm_timeout():g} s; it may be overloaded "
             "(raise STUDYFLOW_LLM_TIMEOUT or try again)"
         )
     if isinstance(error, openai.APIConnectionError):
@@ -125,19 +128,21 @@ def complete(
     max_tokens: int,
     temperature: float = 0,
     response_format: dict | None = None,
+    timeout: float | None = None,
 ) -> str:
-    """The whole reply text. response_format: sent as given (the quiz flow forces JSON of a schema with it)."""
+    """The whole reply text. response_format: sent as given (the quiz flow forces JSON of a schema with it);
+    timeout: seconds, for a reply longer than an answer (default STUDYFLOW_LLM_TIMEOUT)."""
     endpoint = endpoint_of(connection)
     check_local_endpoint(endpoint)
     extra = {"response_format": response_format} if response_format else {}
     try:
-        reply = make_client(connection).chat.completions.create(
+        reply = make_client(connection, timeout).chat.completions.create(
             model=model, messages=messages, max_tokens=max_tokens, temperature=temperature, **extra
         )
         return reply.choices[0].message.content or ""
     # ValueError: a 200 reply whose body is not JSON (a proxy's HTML page) escapes openai as a JSONDecodeError.
     except (openai.OpenAIError, IndexError, AttributeError, ValueError) as error:
-        raise explain(error, endpoint) from None
+        raise explain(error, endpoint, timeout=timeout) from None
 
 
 def stream(

@@ -1,13 +1,18 @@
 """Retrieved hits -> the numbered passages a prompt shows and the context text a flow outputs."""
 
+import re
 from dataclasses import asdict, replace
 
 from answering import followup
-from answering.focus import focus_chars, focused
+from answering.exam_question import parse
+from answering.focus import focus_chars
 from answering.grounding import drop_instructions
 from answering.question import check_question
 from answering.retrieval import Retrieval, retrieve
+from answering.shared_focus import shared_focus
 from core.text import strip_html
+
+_CHAPTER_NUMBER = re.compile(r"(Chapter \d+)\.\s")  # "Chapter 14. Perform hyperparameter tuning ..."
 
 
 def prompt_text(text: str) -> str:
@@ -16,18 +21,26 @@ def prompt_text(text: str) -> str:
     return drop_instructions(strip_html(text)).strip()
 
 
-def _shown(text: str, question: str, budget: int) -> str:
-    return focused(prompt_text(text), question, budget)
+def label(chapter: str, trimmed: bool) -> str:
+    """What the prompt names a passage's chapter by: the whole title, or "Chapter 14" for trimmed passages (a title
+    is ~18 prompt tokens; measured with them in bench.flow_overhead --focus)."""
+    short = _CHAPTER_NUMBER.match(chapter) if trimmed else None
+    return short.group(1) if short else chapter
 
 
 def passages(retrieval: Retrieval, budget: int | None = None) -> list[dict]:
-    """Numbered from 1, in the order the prompt shows them; `text` is cleaned for the prompt and cut to the parts
-    that bear on the question (answering.focus, STUDYFLOW_FOCUS_CHARS), `note_text` is the note's own lines for
-    showing the student. budget: characters a passage keeps (None: the setting)."""
+    """Numbered from 1, in the order the prompt shows them; `text` is cleaned for the prompt and, with a budget, cut
+    to the parts that bear on the question within the characters the passages share (answering.shared_focus,
+    STUDYFLOW_FOCUS_CHARS); `label` names its chapter for the prompt; `note_text` is the note's own lines for
+    showing the student. budget: None for the setting, 0 for whole passages. A practice-exam question keeps whole
+    passages: its options are decided by lines that need not share a word with the stem."""
     budget = focus_chars() if budget is None else budget
+    if parse(retrieval.question).is_exam:
+        budget = 0
+    texts = shared_focus([prompt_text(hit.text) for hit in retrieval.hits], retrieval.question, budget)
     return [
-        {**asdict(hit), "n": n, "text": _shown(hit.text, retrieval.question, budget), "note_text": hit.text}
-        for n, hit in enumerate(retrieval.hits, 1)
+        {**asdict(hit), "n": n, "text": text, "label": label(hit.chapter, budget > 0), "note_text": hit.text}
+        for n, (hit, text) in enumerate(zip(retrieval.hits, texts, strict=True), 1)
     ]
 
 
@@ -55,11 +68,13 @@ def followup_passages_for(
 ) -> dict:
     """passages_for for a chat turn: the searches answering.followup chooses, fused; the gate judges the first
     search (the question that carries the subject, or a standalone question itself). The prompt keeps the student's
-    own question: the history before it says what it refers to."""
+    own question: the history before it and `follows` (the question it follows up on, "" if it stands alone) say
+    what it refers to."""
     queries = followup.search_queries(question, led_by, history)
     if len(queries) == 1 and queries[0] == question:
         return passages_for(question, top_k, source=source, chapter=chapter)
     searches = [retrieve(q, k=followup.POOL, source=source, chapter=chapter) for q in queries]
+    searches = followup.kept_searches(searches)
     fused = replace(searches[0], hits=followup.fuse([s.hits for s in searches], top_k))
     numbered = passages(fused)
     return {
@@ -68,6 +83,7 @@ def followup_passages_for(
         "context": context_text(numbered),
         "covered": fused.covered,
         "gate": fused.reason,
+        "follows": followup.follows(question, history, searches[0].question),
     }
 
 

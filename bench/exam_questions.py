@@ -1,7 +1,8 @@
 """Practice-exam questions (harness/questions/exam_questions.jsonl), side by side on the same model server:
-closed book (no notes), oracle passage (the notes' deciding lines) and the Q&A flow's way (fused retrieval, the
-gate on the stem, option-order votes + the closed-book vote: answering.exam_answer.choose), per form; the gate's
-false declines, declines of the uncovered exam questions (exam_uncovered.jsonl), seconds and prompt tokens.
+closed book (the letter prompt, no notes), oracle passage (the notes' deciding lines, asked the flow's way for the
+form) and the Q&A flow's way (fused retrieval, the gate on the stem, option-order votes + the closed-book vote, or
+for a goal check / true-false one Yes-No question: answering.exam_answer.choose), per form; the gate's false
+declines, declines of the uncovered exam questions (exam_uncovered.jsonl), seconds and prompt tokens.
 
 python -m bench.exam_questions [--split heldout|dev] [--limit N]
 
@@ -20,7 +21,8 @@ from collections import defaultdict
 from promptflow.connections import OpenAIConnection
 
 from answering.exam_answer import ask_letters, choose
-from answering.exam_question import parse
+from answering.exam_question import ExamQuestion, parse
+from answering.exam_verdict import ask_verdict, letters
 from answering.passages import passages_for
 from answering.question import check_question
 from core.errors import StudyflowError
@@ -38,6 +40,17 @@ def oracle_passages(row: dict, notes: list[str]) -> list[dict]:
     first, last = row["lines"]
     text = strip_html("\n".join(notes[first - 1 : last])).strip()
     return [{"n": 1, "chapter": f"Chapter {row['chapter']}", "text": text}]
+
+
+def oracle_letters(question: ExamQuestion, passages: list[dict], connection: OpenAIConnection) -> list[str]:
+    """One call on the given passages in the flow's way for the form: the Yes / No question for a goal check or
+    true/false (answering.exam_verdict), else the letter prompt in the student's order."""
+    yes_no = letters(question)
+    if yes_no:
+        verdict, _ = ask_verdict(connection, "local", question, passages)
+        if verdict is not None:
+            return [yes_no[0] if verdict else yes_no[1]]
+    return ask_letters(connection, "local", question, passages, list(question.options))[0]
 
 
 def _median(values: list[float]) -> float:
@@ -64,10 +77,12 @@ def _one(
         chosen = choose(question, retrieval["passages"], connection, "local", vocab=vocab)
         flow, closed = chosen.choice, chosen.closed_book  # choose's closed-book call is the baseline's
         took = time.perf_counter() - start
+        if not closed:  # a goal check / true-false asks no closed-book vote: the baseline's own call
+            closed, _ = ask_letters(connection, "local", question, [], list(question.options))
     else:
         flow = []
         closed, _ = ask_letters(connection, "local", question, [], list(question.options))
-    oracle, _ = ask_letters(connection, "local", question, oracle_passages(row, notes), list(question.options))
+    oracle = oracle_letters(question, oracle_passages(row, notes), connection)
     # Counted once every call of the question is done (a retry repeats them all).
     if retrieval["covered"]:
         seconds.append(took)

@@ -1,18 +1,23 @@
 """For 10 questions: prompt tokens, time to first token and total time straight to the llama.cpp server, against
 the total time of the same question through the Q&A flow (retrieval + prompt + LLM node + citations).
 
---focus CHARS [CHARS ...]: instead, whole passages against passages cut to CHARS characters each (answering.focus),
-side by side on the same questions: prompt tokens, time to first token (cold) and right answers (key terms).
+--focus CHARS [CHARS ...]: instead, whole passages against passages cut to CHARS characters in all
+(answering.shared_focus, STUDYFLOW_FOCUS_CHARS), side by side on the same questions in rotating order: prompt
+tokens, time to first token warm (after another question of the flow) and cold (nothing cached), their ratios to
+whole passages question by question, right answers (key terms, after the flow's checks) and cited answers.
 
-python -m bench.flow_overhead [--focus 400 600] [--count N] [--set dev|tuning]
+python -m bench.flow_overhead [--focus 1000 800] [--count N] [--set dev|tuning]
 """
 
 import argparse
+import re
 import sys
 import time
 
 from openai import OpenAI
 
+from answering.decline import NOT_COVERED
+from answering.grounding import is_grounded, is_off_topic
 from answering.llm_client import render_messages
 from answering.passages import passages
 from answering.retrieval import retrieve
@@ -90,51 +95,93 @@ def main(count: int = 10) -> dict:
     return result
 
 
+def first_token(client: OpenAI, msgs: list[dict]) -> float:
+    """Seconds to the first token: one token generated, so the reply time is the prompt's reading."""
+    started = time.perf_counter()
+    client.chat.completions.create(model="local", messages=msgs, temperature=0, max_tokens=1)
+    return time.perf_counter() - started
+
+
+def prime(client: OpenAI, msgs: list[dict]) -> None:
+    # What the server holds after another question of the flow: the same system message, then another user turn.
+    client.chat.completions.create(model="local", messages=[msgs[0], {"role": "user", "content": "Hi"}], max_tokens=1)
+
+
+def composed(answer: str, shown: list[dict], question: str) -> str:
+    """The answer the Q&A flow gives (flows/qa/compose_answer.py): the fixed reply if its checks reject it."""
+    texts = [p["text"] for p in shown]
+    return answer if is_grounded(answer, texts) and not is_off_topic(answer, texts, question) else NOT_COVERED
+
+
 def focus_side_by_side(budgets: list[int], count: int, path=DEV_SET) -> dict:
-    """Each question's prompt with whole passages (0) and with each budget, sent in a rotating order so no variant
-    always runs on a warmer machine; every timing starts cold."""
-    client = OpenAI(base_url=base_url(), api_key="sk-no-key-needed", timeout=600)
+    """Each question's prompt with whole passages (0) and with each shared budget, in an order rotating per question.
+    Warm: after another question of the flow (the server reuses the system message; the answer streams from there);
+    cold: after an unrelated request. Right: key terms in the answer the flow's checks let through; cited: a [n]."""
+    client = OpenAI(base_url=base_url(), api_key="sk-no-key-needed", timeout=900)
     prompt = ROOT / "flows/qa/answer.jinja2"
     variants = [0, *budgets]
-    rows = {b: [] for b in variants}
+    rows: dict[int, list[dict]] = {b: [] for b in variants}
     questions = [q for q in load_questions(path) if q["chapter"] is not None][:count]
     for i, q in enumerate(questions):
         retrieval = retrieve(q["question"], k=3)
         shift = i % len(variants)
         for budget in variants[shift:] + variants[:shift]:
-            msgs = render_messages(prompt, passages=passages(retrieval, budget), question=retrieval.question)
+            shown = passages(retrieval, budget)
+            msgs = render_messages(prompt, passages=shown, question=retrieval.question)
+            prime(client, msgs)
+            warm, _, tokens, answer = direct(client, msgs)
             forget_prefix(client)
-            ttft, _, tokens, answer = direct(client, msgs)
-            rows[budget].append({"ttft": ttft, "tokens": tokens, "right": has_key_terms(answer, q["key_terms"])})
+            cold = first_token(client, msgs)
+            final = composed(answer.strip(), shown, retrieval.question)
+            right, cited = has_key_terms(final, q["key_terms"]), bool(_CITED.search(final))
+            rows[budget].append({"warm": warm, "cold": cold, "tokens": tokens, "right": right, "cited": cited})
         print(
             f"  {q['id']}: "
             + "; ".join(
-                f"{b or 'whole'}: {rows[b][-1]['tokens']} tokens, TTFT {rows[b][-1]['ttft']:.2f} s, "
-                f"{'right' if rows[b][-1]['right'] else 'MISS'}"
+                f"{b or 'whole'}: {rows[b][-1]['tokens']} tokens, TTFT warm {rows[b][-1]['warm']:.2f} s, "
+                f"cold {rows[b][-1]['cold']:.2f} s, {'right' if rows[b][-1]['right'] else 'MISS'}"
+                f"{'' if rows[b][-1]['cited'] else ', uncited'}"
                 for b in variants
             ),
             flush=True,
         )
-    result = {}
-    for budget in variants:
-        r = rows[budget]
-        shown = "whole" if not budget else f"cut to {budget} chars"
+    return focus_summary(rows, path.name)
+
+
+_CITED = re.compile(r"\[\d+\]")
+
+
+def focus_summary(rows: dict[int, list[dict]], set_name: str) -> dict:
+    """Medians per budget, and each budget's median ratio to whole passages question by question."""
+    result: dict = {}
+    for budget, r in rows.items():
+        shown = "whole" if not budget else f"{budget} chars shared"
         result[budget] = {
             "prompt_tokens_median": median([x["tokens"] for x in r]),
-            "ttft_p50_s": median([x["ttft"] for x in r]),
+            "ttft_warm_p50_s": median([x["warm"] for x in r]),
+            "ttft_cold_p50_s": median([x["cold"] for x in r]),
             "right": sum(x["right"] for x in r),
+            "cited": sum(x["cited"] for x in r),
         }
+        if budget:
+            for key in ("warm", "cold"):
+                ratios = [x[key] / w[key] for x, w in zip(r, rows[0], strict=True)]
+                result[budget][f"ttft_{key}_ratio_p50"] = median(ratios)
+        ratio = "".join(
+            f", {key} / whole p50 {result[budget][f'ttft_{key}_ratio_p50']:.2f}" for key in ("warm", "cold") if budget
+        )
         print(
-            f"{path.name}, {len(r)} questions, passages {shown}: median {result[budget]['prompt_tokens_median']:.0f} "
-            f"prompt tokens, TTFT p50 {result[budget]['ttft_p50_s']:.2f} s (cold), "
-            f"{result[budget]['right']}/{len(r)} right"
+            f"{set_name}, {len(r)} questions, passages {shown}: median {result[budget]['prompt_tokens_median']:.0f} "
+            f"prompt tokens, TTFT p50 warm {result[budget]['ttft_warm_p50_s']:.2f} s, cold "
+            f"{result[budget]['ttft_cold_p50_s']:.2f} s{ratio}; {result[budget]['right']}/{len(r)} right, "
+            f"{result[budget]['cited']}/{len(r)} cited"
         )
     return result
 
 
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--focus", type=int, nargs="+", help="characters each passage keeps, side by side with whole")
+    parser.add_argument("--focus", type=int, nargs="+", help="characters the passages keep in all")
     parser.add_argument("--count", type=int, default=10)
     parser.add_argument("--set", choices=("dev", "tuning"), default="dev")
     args = parser.parse_args()

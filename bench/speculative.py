@@ -1,16 +1,17 @@
 """llama-cpp-python's prompt-lookup speculative decoding against plain decoding, side by side in this process (not a
-second server): the same Q&A prompts of the first N dev questions, each model loaded in turn with the server's
-settings. Prefill (time to the first token), decode tokens/s after it, and the memory each model takes (RSS after
-loading and after the prompts). Prompt lookup forces logits_all: a vocabulary-wide row of logits per token.
+second server): both models loaded with the server's settings, the Q&A prompts of the first N dev questions sent
+to each in alternating order, each one cold. Prefill (time to the first token, and prompt tokens/s), decode
+tokens/s after it (medians), and the memory each model takes (RSS on loading, and what its prompts added). Prompt
+lookup forces logits_all: a vocabulary-wide row of logits for every prompt token.
 
 python -m bench.speculative [N]
 """
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
+from statistics import median
 
 from core.errors import cli_exit
 
@@ -37,7 +38,8 @@ def prompts(count: int) -> list[list[dict]]:
     ]
 
 
-def measure(draft: bool, messages: list[list[dict]]) -> dict:
+def load(draft: bool):
+    """(the model, MiB of RSS its loading took)."""
     from llama_cpp import Llama
     from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
@@ -48,46 +50,57 @@ def measure(draft: bool, messages: list[list[dict]]) -> dict:
         model_path=str(gguf_path()), n_threads=2, n_threads_batch=2, n_ctx=4096, logits_all=False, verbose=False,
         draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10) if draft else None,
     )  # fmt: skip
-    loaded = rss_mib() - before
-    prefill, decode, answers = [], [], []
-    for msgs in messages:
-        llm.reset()  # cold, as bench.flow_overhead measures
-        started = time.perf_counter()
-        first, pieces = None, []
-        for chunk in llm.create_chat_completion(msgs, temperature=0, top_p=1.0, max_tokens=300, stream=True):
-            content = chunk["choices"][0]["delta"].get("content")
-            if content:
-                first = first or time.perf_counter()
-                pieces.append(content)
-        ended = time.perf_counter()
-        text = "".join(pieces)
-        prefill.append((first or ended) - started)
-        decode.append(len(llm.tokenize(text.encode(), add_bos=False)) / max(ended - (first or ended), 1e-6))
-        answers.append(text)
-    result = {
-        "prefill_s": sum(prefill) / len(prefill),
-        "decode_tok_s": sum(decode) / len(decode),
-        "rss_loaded_mib": loaded,
-        "rss_after_mib": rss_mib() - before,
-        "answers": answers,
+    return llm, rss_mib() - before
+
+
+def answer(llm, msgs: list[dict]) -> dict:
+    """One cold answer: seconds to the first token, prompt tokens/s before it, reply tokens/s after it."""
+    llm.reset()  # cold, as bench.flow_overhead measures
+    rss, started = rss_mib(), time.perf_counter()
+    first, pieces = None, []
+    for chunk in llm.create_chat_completion(msgs, temperature=0, top_p=1.0, max_tokens=300, stream=True):
+        content = chunk["choices"][0]["delta"].get("content")
+        if content:
+            first = first or time.perf_counter()
+            pieces.append(content)
+    ended = time.perf_counter()
+    text = "".join(pieces)
+    generated = len(llm.tokenize(text.encode(), add_bos=False))
+    prefill = (first or ended) - started
+    return {
+        "prefill_s": prefill,
+        "prefill_tok_s": (llm.n_tokens - generated) / prefill,  # n_tokens: the prompt and the reply
+        "decode_tok_s": generated / max(ended - (first or ended), 1e-6),
+        "rss_added_mib": rss_mib() - rss,
+        "text": text,
     }
-    del llm
-    gc.collect()
-    return result
 
 
 def main(count: int = 3) -> dict:
     messages = prompts(count)
+    models = {"plain": load(False), "prompt-lookup": load(True)}
+    runs: dict[str, list[dict]] = {name: [] for name in models}
+    for i, msgs in enumerate(messages):
+        for name in list(models) if i % 2 == 0 else list(models)[::-1]:
+            runs[name].append(answer(models[name][0], msgs))
     results = {}
-    for name, draft in (("plain", False), ("prompt-lookup", True)):
-        r = results[name] = measure(draft, messages)
+    for name, r in runs.items():
+        results[name] = {key: median(x[key] for x in r) for key in ("prefill_s", "prefill_tok_s", "decode_tok_s")} | {
+            "rss_loaded_mib": models[name][1],
+            "rss_added_mib": sum(x["rss_added_mib"] for x in r),
+        }
         print(
-            f"  {name:13s}: prefill {r['prefill_s']:.2f} s, decode {r['decode_tok_s']:.1f} tokens/s, memory "
-            f"+{r['rss_loaded_mib']:.0f} MiB loaded, +{r['rss_after_mib']:.0f} MiB after {count} prompts",
+            f"  {name:13s}: prefill p50 {results[name]['prefill_s']:.2f} s ({results[name]['prefill_tok_s']:.0f} "
+            f"prompt tokens/s), decode p50 {results[name]['decode_tok_s']:.1f} tokens/s, memory "
+            f"+{models[name][1]:.0f} MiB loaded, +{results[name]['rss_added_mib']:.0f} MiB by {count} prompts",
             flush=True,
         )
-    same = sum(a == b for a, b in zip(results["plain"]["answers"], results["prompt-lookup"]["answers"]))
-    print(f"speculative decoding over {count} dev prompts: {same}/{count} identical answers")
+    same = sum(a["text"] == b["text"] for a, b in zip(runs["plain"], runs["prompt-lookup"], strict=True))
+    ratio = [b["prefill_s"] / a["prefill_s"] for a, b in zip(runs["plain"], runs["prompt-lookup"], strict=True)]
+    print(
+        f"speculative decoding over {count} dev prompts: prefill ratio p50 {median(ratio):.2f} (prompt-lookup / "
+        f"plain), {same}/{count} identical answers"
+    )
     return results
 
 

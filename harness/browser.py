@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from studypage.key_sentence import TITLE as KEY_SENTENCE_TITLE
+
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags chromium keeps trying Google's hosts, which this machine refuses.
 CHROMIUM_ARGS = [
@@ -34,8 +36,13 @@ def launched_chromium() -> Iterator:
 
 
 def answer_text(texts: list[str]) -> str:
-    """The answer part of one turn's bot messages (the sources message starts with its title)."""
-    return "\n".join(t for t in texts if not t.startswith("Sources (") and t.strip() != "…")
+    """The answer part of one turn's bot messages (the sources and key-sentence messages start with their titles)."""
+    return "\n".join(t for t in texts if not t.startswith(("Sources (", KEY_SENTENCE_TITLE)) and t.strip() != "…")
+
+
+def key_sentence_text(texts: list[str]) -> str:
+    """The key-sentence message of one turn's bot messages (title, quote, citation), "" before it shows."""
+    return next((t for t in texts if t.startswith(KEY_SENTENCE_TITLE)), "")
 
 
 class WatchedTab:
@@ -76,13 +83,20 @@ class ChatPage(WatchedTab):
         self._turn = {"before": len(self.bot_texts()), "start": time.monotonic(), "seen": {}}
         self.send(question)
 
+    def turn_texts(self) -> list[str]:
+        """The bot messages of the turn begun last."""
+        return self.bot_texts()[self._turn["before"] :]
+
     def progress(self) -> dict | None:
-        """The finished turn (seconds to sources, to the first answer text, in total; its text), else None."""
+        """The finished turn (seconds to sources, to the key sentence when it shows, to the first answer text, in
+        total; its text), else None."""
         turn, now = self._turn, time.monotonic()
-        texts = self.bot_texts()[turn["before"] :]
+        texts = self.turn_texts()
         seen = turn["seen"]
         if "sources" not in seen and "Sources (" in "\n".join(texts):
             seen["sources"] = now - turn["start"]
+        if "key" not in seen and key_sentence_text(texts):
+            seen["key"] = now - turn["start"]
         if "answer" not in seen and len(answer_text(texts)) > 5:
             seen["answer"] = now - turn["start"]
         if "answer" in seen and not self.generating():
@@ -91,6 +105,10 @@ class ChatPage(WatchedTab):
 
     def ask(self, question: str, timeout: float = 300) -> dict:
         self.begin(question)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float = 300) -> dict:
+        """The turn begun last, once it is finished (see progress)."""
         deadline = time.monotonic() + timeout
         while (done := self.progress()) is None:
             if time.monotonic() > deadline:

@@ -10,8 +10,11 @@ Modes, for POST /v1/chat/completions (and /v1/completions):
   drop     HTTP 200 that starts the answer (an SSE stream when asked to stream) and closes the socket mid-way
   auth     HTTP 401 like OpenAI's invalid-key reply (the key masked as OpenAI masks it)
   ok       a short right answer, streamed in pieces a moment apart (for load tests of the app without the LLM)
-GET /v1/models answers normally in every mode: the model "is up" and fails only when asked to generate, which
-is what the flows' quick endpoint check (answering.endpoint) sees.
+  held     as ok, but the first piece waits until the test sets fake.go: a model that is slow to start, so a test
+           can see what the page shows before the first token (GET /v1/models waits too, as it does behind a
+           running completion on the single-slot llama.cpp server)
+GET /v1/models answers at once in every other mode: the model "is up" and fails only when asked to generate.
+fake.models counts those requests.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODES = ("hang", "500", "garbage", "drop", "auth", "ok")
+MODES = ("hang", "500", "garbage", "drop", "auth", "ok", "held")
 OK_PIECES = ["Grid sampling ", "tries every ", "combination of ", "the values [1]."]
 
 
@@ -35,7 +38,9 @@ class FakeOpenAI:
     # The Authorization headers of the generation requests, to show a key really was sent.
     keys: list[str] = field(default_factory=list)
     completions: int = 0  # generation requests received (retries count)
+    models: int = 0  # GET /v1/models requests received
     release: threading.Event = field(default_factory=threading.Event)
+    go: threading.Event = field(default_factory=threading.Event)  # "held": the first token may go
 
 
 def _masked(key: str) -> str:
@@ -59,6 +64,9 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802
             if self.path.rstrip("/").endswith("/models"):
+                fake.models += 1
+                if fake.mode == "held":
+                    fake.go.wait()
                 models = {"object": "list", "data": [{"id": "local", "object": "model", "owned_by": "fake"}]}
                 self._send(200, json.dumps(models).encode())
             else:
@@ -97,6 +105,10 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 }
             }
             self._send(401, json.dumps(error).encode())
+
+        def _mode_held(self, request: dict, key: str) -> None:
+            fake.go.wait()
+            self._mode_ok(request, key)
 
         def _mode_ok(self, request: dict, key: str) -> None:
             if not request.get("stream"):
@@ -168,6 +180,7 @@ def fake_openai(mode: str) -> Iterator[FakeOpenAI]:
         yield fake
     finally:
         fake.release.set()
+        fake.go.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

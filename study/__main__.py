@@ -249,11 +249,11 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_generate(args: argparse.Namespace, console: Console) -> int:
     from study import generate
-    from study.passages import index_passages, select, write_jsonl
+    from study.passages import index_passages, round_robin, select, write_jsonl
     from study.practice import bank_path
 
     every = index_passages()
-    chosen = select(every, args.chapter)
+    chosen = round_robin(select(every, args.chapter))
     if not chosen:
         raise StudyflowError("no passages in that chapter: `python -m ingest.search --list` shows the chapters")
     write_jsonl(chosen, generate.PASSAGES_JSONL)

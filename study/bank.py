@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -56,6 +56,7 @@ class Item:
     quote_lines: str = ""  # where the quote itself is, inside `lines`
     origin: str = "generated"
     status: str = "accepted"
+    generator: str = ""  # a generated item: the version of the generator that wrote it (study.generate.GENERATOR)
 
     @property
     def prompt(self) -> str:
@@ -248,7 +249,7 @@ def save(bank: Bank, path: Path = BANK_PATH, meta_path: Path | None = None) -> N
 
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _new_temp(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
@@ -258,6 +259,18 @@ def _write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _new_temp(path: Path) -> tuple[int, Path]:
+    """A new temporary file beside path, created with the mode a plain open() gives (0666 less the umask):
+    tempfile.mkstemp's 0600 would leave the shipped bank unreadable to everyone but its writer."""
+    for _ in range(10):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:  # a leftover of a crashed write with the same random name: pick another
+            continue
+    raise FileExistsError(f"cannot create a temporary file beside {path}")
 
 
 def file_hash(path: Path) -> str:

@@ -14,13 +14,24 @@ import json
 import random
 import re
 
+from core.errors import StudyflowError
 from study.bank import OPTION_LETTERS, normalize
 
 MCQ_FIELDS = ("stem", "options", "key", "explanation", "quote")
 RECALL_FIELDS = ("question", "answer", "quote")
+MCQ_REPLY_FIELDS = ("quote", "answer", "stem", "wrong", "explanation")  # what the model writes of an mcq
+WRONG_COUNT = len(OPTION_LETTERS) - 1
 PASSAGE_FIELDS = ("chapter", "section", "source", "lines", "passage_id", "passage_hash")
 INCOMPLETE = "incomplete"
-_POINTS_AT_OTHERS = re.compile(r"\b(?:all|none|both|neither) of (?:the )?(?:above|these|them)\b", re.IGNORECASE)
+JSON_MODES = ("llama_cpp", "openai", "none")
+MAX_MCQ_COUNT = 8  # study.passages asks for at most 4; more makes a long grammar and a reply past max_tokens
+_SCHEMA_KEYWORDS = {"type", "properties", "required", "items", "minItems", "maxItems", "minLength", "enum"}
+_SCHEMA_TYPES = ("object", "array", "string")
+# "Both" / "None" alone point at the other options as surely as "all of the above" (a blind-checked bank item keyed
+# "ACI" next to a "Both" that the notes made right).
+_POINTS_AT_OTHERS = re.compile(
+    r"\b(?:all|none|both|neither) of (?:the )?(?:above|these|them)\b|^\W*(?:both|none|neither|all)\W*$", re.IGNORECASE
+)
 
 
 def reply_schema(mcq_count: int) -> dict:
@@ -30,22 +41,21 @@ def reply_schema(mcq_count: int) -> dict:
     text = {"type": "string", "minLength": 1}
     mcq = {
         "type": "object",
+        # The grammar writes properties in this order: the quote first, then the right answer copied from it, then
+        # the question it answers and three wrong answers; the options and the key are made from those (candidate),
+        # so a small model never keys the wrong letter.
         "properties": {
-            "stem": text,
-            "options": {
-                "type": "object",
-                "properties": {letter: text for letter in OPTION_LETTERS},
-                "required": list(OPTION_LETTERS),
-            },
-            "key": {"type": "string", "enum": list(OPTION_LETTERS)},
-            "explanation": text,
             "quote": text,
+            "answer": text,
+            "stem": text,
+            "wrong": {"type": "array", "items": text, "minItems": WRONG_COUNT, "maxItems": WRONG_COUNT},
+            "explanation": text,
         },
-        "required": list(MCQ_FIELDS),
+        "required": list(MCQ_REPLY_FIELDS),
     }
     card = {
         "type": "object",
-        "properties": {"question": text, "answer": text, "quote": text},
+        "properties": {"quote": text, "question": text, "answer": text},
         "required": list(RECALL_FIELDS),
     }
     return {
@@ -58,17 +68,56 @@ def reply_schema(mcq_count: int) -> dict:
     }
 
 
+def check_mcq_count(mcq_count: object) -> int:
+    """The questions per reply a schema may ask for: a whole number from 1 to MAX_MCQ_COUNT (llama.cpp spells
+    minItems/maxItems out as grammar rules), else one line before anything is sent."""
+    if isinstance(mcq_count, bool) or not isinstance(mcq_count, int) or not 1 <= mcq_count <= MAX_MCQ_COUNT:
+        raise StudyflowError(f"mcq_count must be a whole number from 1 to {MAX_MCQ_COUNT}, not {mcq_count!r}")
+    return mcq_count
+
+
+def check_schema(schema: object) -> dict:
+    """The schema if every part of it is one a grammar is safely built from: only the keywords reply_schema uses,
+    enums only of option letters (an enum of the passage's sentences crashed the llama.cpp server), small counts;
+    StudyflowError naming the first part that is not."""
+    problem = _schema_problem(schema, "reply")
+    if problem:
+        raise StudyflowError(f"reply schema: {problem}; build it with reply_schema (quotes stay free text)")
+    return schema
+
+
+def _schema_problem(node: object, where: str) -> str | None:
+    if not isinstance(node, dict) or not isinstance(node.get("properties", {}), dict):
+        return f"{where} is not an object schema"
+    unknown = sorted(map(str, set(node) - _SCHEMA_KEYWORDS))
+    if unknown:
+        return f"{where} uses {', '.join(unknown)}"
+    if node.get("type") not in _SCHEMA_TYPES:
+        return f"{where} has type {node.get('type')!r}"
+    enum = node.get("enum", [])
+    if not isinstance(enum, list) or any(value not in OPTION_LETTERS for value in enum):
+        return f"{where} has an enum of {enum!r}, not of option letters"
+    for name in ("minItems", "maxItems", "minLength"):
+        value = node.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MCQ_COUNT:
+            return f"{where}.{name} is {value!r}"
+    children = [(f"{where}.{name}", child) for name, child in node.get("properties", {}).items()]
+    children += [(f"{where}[]", node["items"])] if "items" in node else []
+    return next((found for name, child in children if (found := _schema_problem(child, name))), None)
+
+
 def response_format(json_mode: str, mcq_count: int) -> dict | None:
     """How to ask the endpoint for JSON of the schema: llama.cpp's server turns `schema` into a grammar; OpenAI
-    takes json_schema; `none` asks nothing (the parser copes with plain text)."""
-    schema = reply_schema(mcq_count)
+    takes json_schema; `none` asks nothing (the parser copes with plain text). The schema is checked before it
+    is returned, so the flow never sends one a grammar cannot safely be built from."""
+    if json_mode not in JSON_MODES:
+        raise StudyflowError(f"json_mode {json_mode!r} is not one of {', '.join(JSON_MODES)}")
+    schema = check_schema(reply_schema(check_mcq_count(mcq_count)))
     if json_mode == "llama_cpp":
         return {"type": "json_object", "schema": schema}
     if json_mode == "openai":
         return {"type": "json_schema", "json_schema": {"name": "quiz", "schema": schema}}
-    if json_mode == "none":
-        return None
-    raise ValueError(f"json_mode {json_mode!r} is not one of llama_cpp, openai, none")
+    return None  # json_mode "none"
 
 
 def cards_in(reply: str) -> list[dict]:
@@ -102,17 +151,30 @@ def _text(value: object) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
 
 
+def _options(card: dict) -> tuple[dict[str, str], str]:
+    """(options A-D, key) of an mcq as the schema has it written (the right answer and three wrong ones: the key
+    is A until shuffled) or as lettered options and a key (a reply in another shape)."""
+    wrong = card.get("wrong")
+    if "answer" in card or isinstance(wrong, list):
+        texts = [card.get("answer"), *(wrong if isinstance(wrong, list) else [])]
+        if len(texts) != len(OPTION_LETTERS):
+            return {}, "A"
+        return {k: _text(v) for k, v in zip(OPTION_LETTERS, texts)}, "A"
+    options = card.get("options")
+    options = {k: _text(options.get(k)) for k in OPTION_LETTERS} if isinstance(options, dict) else {}
+    return options, _text(card.get("key")).upper().rstrip(".")
+
+
 def candidate(card: dict, passage: dict) -> dict:
     """One card as a candidate, with `incomplete` in rejected if a field is missing, empty or malformed."""
     where = {name: str(passage.get(name, "")) for name in PASSAGE_FIELDS}
     if "stem" in card:
-        options = card.get("options")
-        options = {k: _text(options.get(k)) for k in OPTION_LETTERS} if isinstance(options, dict) else {}
+        options, key = _options(card)
         out = {
             "kind": "mcq",
             "stem": _text(card.get("stem")),
             "options": options,
-            "key": _text(card.get("key")).upper().rstrip("."),
+            "key": key,
             "explanation": _text(card.get("explanation")),
             "quote": _text(card.get("quote")),
             **where,

@@ -16,7 +16,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.errors import StudyflowError
@@ -26,12 +26,12 @@ from study import bank as bank_data
 from study.passages import Passage
 from study.verify import NEAR_DUPLICATE_COSINE, check_near_duplicates, plain_words
 
-GENERATOR = "flows/quiz 1"  # bump when the prompt or the checks change: every passage is then written again
+GENERATOR = "flows/quiz 2"  # bump when the prompt or the checks change: every passage is then written again
 QUIZ_FLOW = PROJECT_ROOT / "flows" / "quiz"
 WORK_NAME = "generation.jsonl"
 # What `pf run create --file flows/quiz/run.yaml` reads; `python -m study generate --passages-only` writes it.
 PASSAGES_JSONL = PROJECT_ROOT / ".run" / "quiz_passages.jsonl"
-LLM_NODES = ("write", "round_trip")
+LLM_NODES = ("write", "passage_agrees", "round_trip")
 _ITEM_FIELDS = set(bank_data.Item.__dataclass_fields__)
 _PF_WRAPPER = re.compile(r"^Execution failure in '[^']+': \(\w+\) ")
 
@@ -125,6 +125,20 @@ def quote_line(candidate: dict) -> tuple[int, str] | None:
     return None
 
 
+def current_generated(bank: bank_data.Bank) -> list[bank_data.Item]:
+    """The accepted questions this generator wrote: an older generator's are written again."""
+    return [i for i in bank.items if i.origin == "generated" and i.accepted and i.generator == GENERATOR]
+
+
+def retire_older(bank: bank_data.Bank, hashes: set[str]) -> tuple[bank_data.Bank, int]:
+    """The bank with the accepted questions an older generator wrote for these passages retired (their review
+    history stays, as for a changed passage), and how many."""
+    older = {i.id for i in bank.items if i.origin == "generated" and i.accepted and i.generator != GENERATOR}
+    older = {i.id for i in bank.items if i.id in older and i.passage_hash in hashes}
+    items = [replace(i, status="retired") if i.id in older else i for i in bank.items]
+    return bank_data.Bank(items=items, meta=bank.meta), len(older)
+
+
 def to_item(candidate: dict) -> bank_data.Item:
     """The bank item of an accepted candidate; its quote becomes the note's own line (the model's copy may differ
     in case, spacing or markdown), so the student is shown what the notes say."""
@@ -132,7 +146,7 @@ def to_item(candidate: dict) -> bank_data.Item:
     found = quote_line(candidate)
     if found:
         fields["quote"], fields["quote_lines"] = found[1], str(found[0])
-    return bank_data.make_item(**fields, origin="generated")
+    return bank_data.make_item(**fields, origin="generated", generator=GENERATOR)
 
 
 def flow_generator(connection: str = "local", model: str = "local") -> Generate:
@@ -179,7 +193,7 @@ def run(
     work = work_path(bank_path)
     records = {h: r for h, r in load_work(work).items() if h in current}
     bank = bank_data.load(bank_path)
-    in_bank = {i.passage_hash for i in bank.items if i.origin == "generated" and i.accepted}
+    in_bank = {i.passage_hash for i in current_generated(bank)}
     todo = [p for p in passages if p.passage_hash not in records and p.passage_hash not in in_bank]
     summary = Summary(skipped=len(passages) - len(todo))
     todo = todo[:limit] if limit else todo
@@ -229,6 +243,7 @@ def merge_records(
     """The records' accepted candidates, checked for near duplicates against the bank's accepted questions that
     stay, merged into the bank. The records' candidates are updated with that verdict."""
     replaced = {r["passage_hash"] for r in records}
+    bank, older = retire_older(bank, replaced)
     # Not the questions the merge retires: those of passages gone or changed, and the hand ones generated replace.
     others = [
         i.prompt
@@ -241,7 +256,8 @@ def merge_records(
         record["candidates"][n] = candidate
     items = [to_item(c) for c in checked if not c.get("rejected") and c.get("kind") in bank_data.KINDS]
     meta = bank_data.BankMeta(generator=GENERATOR, created=bank_data.now_iso(), notes=notes_hashes(bank, items))
-    return bank_data.merge(bank, items, current, meta=meta)
+    merged, summary = bank_data.merge(bank, items, current, meta=meta)
+    return merged, replace(summary, retired=summary.retired + older)
 
 
 def notes_hashes(bank: bank_data.Bank, items: list[bank_data.Item]) -> dict[str, str]:

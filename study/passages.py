@@ -10,7 +10,7 @@ from pathlib import Path
 
 from answering.passages import prompt_text
 
-MCQ_COUNT_BY_SIZE = {1: 4, 2: 3}  # passages in the chapter -> questions per passage (else 2)
+MCQ_COUNT_BY_SIZE = {1: 6, 2: 4, 3: 3}  # passages in the chapter -> questions per passage (else 2): ~10 per chapter
 MIN_WORDS = 15  # a heading alone ("## Section 7. Other topics") has nothing to ask about
 
 
@@ -70,6 +70,16 @@ def select(passages: list[Passage], chapters: list[int] | None = None) -> list[P
         for p in useful
         if not wanted or p.chapter_number in wanted
     ]
+
+
+def round_robin(passages: list[Passage]) -> list[Passage]:
+    """The passages one chapter at a time in turn (first of each chapter, then the second ...), so a run stopped
+    part way has questions for every chapter rather than all of the first few."""
+    by_chapter: dict[str, list[Passage]] = {}
+    for passage in passages:
+        by_chapter.setdefault(passage.chapter, []).append(passage)
+    turns = max((len(group) for group in by_chapter.values()), default=0)
+    return [group[turn] for turn in range(turns) for group in by_chapter.values() if turn < len(group)]
 
 
 def write_jsonl(passages: list[Passage], path: Path) -> None:

@@ -4,7 +4,7 @@ exam answering changes."""
 
 from __future__ import annotations
 
-from answering.exam_answer import choose
+from answering.exam_answer import ask_letters, choose
 from answering.exam_question import parse
 from answering.llm_client import Connection
 from answering.passages import retrieve_passages
@@ -31,3 +31,15 @@ def exam_letters(candidate: dict, connection: Connection, model: str, votes: int
         return []
     passages, vocab = retrieved["passages"], vocabulary()
     return choose(parse(text), passages, connection, model, vocab, permutations=votes, closed_book=votes > 1).choice
+
+
+def passage_letters(
+    candidate: dict, passage_text: str, chapter: str, connection: Connection, model: str
+) -> list[list[str]]:
+    """The letters the model picks for the candidate given its own passage as the only note, in the candidate's
+    option order and reversed (a small model leans to a position). The passage comes first in the prompt, so the
+    server reuses its tokens from one question of a passage to the next."""
+    question = parse(as_pasted(candidate))
+    passages = [{"n": 1, "chapter": chapter, "text": passage_text}]
+    orders = [list(question.options), list(reversed(question.options))]
+    return [ask_letters(connection, model, question, passages, order)[0] for order in orders]

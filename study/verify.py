@@ -2,8 +2,16 @@
 
 - `incomplete`: the reply gave a parseable, whole card (study.candidates; never half a card).
 - `quote_not_in_passage`: the quoted sentence really is in the passage (case, spacing and markdown aside).
+- `unknown_word`: every word of the question is a word of the notes or of English (the embedder's vocabulary): a
+  misspelt stem ("invironment") is a garbled question.
+- `asks_for_several`: a stem asking for two or more things ("What are two options ...") keys a single one.
 - `distractor_supported`: no wrong option is named by the very sentence that makes the key right (a list of
   policies quoted for "which one is a policy?" makes two options right).
+- `key_not_in_quote`: the quote (with the words just before it, where its "it" points) names the key's own words
+  more than any wrong option's: a quote that names two options alike, or none, does not decide the question.
+- `answer_not_in_passage`: most words of a flash card's answer are words of the passage.
+- `passage_disagrees`: the model, given the passage itself and the question in two option orders, picks the key
+  both times (the oracle check: a key the passage does not bear out, or a second right option, fails it).
 - `round_trip`: the exam answering, given only the question, picks the key (study.round_trip).
 - `near_duplicate`: the question is not another accepted question again (embedding cosine over a threshold).
 
@@ -15,9 +23,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from difflib import SequenceMatcher
 
 import numpy as np
 
+from answering.words import FUNCTION_WORDS
 from study.bank import OPTION_LETTERS
 from study.candidates import INCOMPLETE
 
@@ -25,7 +35,23 @@ QUOTE_NOT_IN_PASSAGE = "quote_not_in_passage"
 DISTRACTOR_SUPPORTED = "distractor_supported"
 ROUND_TRIP = "round_trip"
 NEAR_DUPLICATE = "near_duplicate"
-REASONS = (INCOMPLETE, QUOTE_NOT_IN_PASSAGE, DISTRACTOR_SUPPORTED, ROUND_TRIP, NEAR_DUPLICATE)
+UNKNOWN_WORD = "unknown_word"
+ASKS_FOR_SEVERAL = "asks_for_several"
+KEY_NOT_IN_QUOTE = "key_not_in_quote"
+ANSWER_NOT_IN_PASSAGE = "answer_not_in_passage"
+PASSAGE_DISAGREES = "passage_disagrees"
+REASONS = (
+    INCOMPLETE,
+    QUOTE_NOT_IN_PASSAGE,
+    UNKNOWN_WORD,
+    ASKS_FOR_SEVERAL,
+    DISTRACTOR_SUPPORTED,
+    KEY_NOT_IN_QUOTE,
+    ANSWER_NOT_IN_PASSAGE,
+    PASSAGE_DISAGREES,
+    ROUND_TRIP,
+    NEAR_DUPLICATE,
+)
 
 MIN_QUOTE_WORDS = 4  # "Grid sampling" is in the passage but proves nothing
 # Nearest-neighbour cosine of distinct questions in the hand seed bank tops out below this (python -m
@@ -36,6 +62,12 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]+>")
 _LIST_MARK = re.compile(r"(?m)^\s*(?:[-*+]|\d+[.)])\s+")
 _WORD = re.compile(r"\w+")
+_SEVERAL = re.compile(r"\b(?:two|three|four|several)\b|\b[2-4]\s+\w+s\b", re.IGNORECASE)  # not "Fact number 2"
+_JOINED = re.compile(r",|\band\b|\bor\b|\bboth\b", re.IGNORECASE)
+ANTECEDENT_WORDS = 25  # words before the quote that count with it: "It can only be used if ..." names its subject there
+MIN_ANSWER_IN_PASSAGE = 0.3  # share of a card answer's own words (not the question's) the passage must hold
+TYPO_MIN_LENGTH, TYPO_RATIO = 5, 0.8  # a quote's word may fix a typo of the notes' word, if both are this long
+MIN_SPELL_LENGTH = 4  # shorter words are acronyms, units and code more often than typos
 
 
 def plain_words(text: str) -> list[str]:
@@ -51,11 +83,24 @@ def _contains(words: Sequence[str], part: Sequence[str]) -> bool:
     return n > 0 and any(list(words[i : i + n]) == list(part) for i in range(len(words) - n + 1))
 
 
+def _same_word(word: str, other: str) -> bool:
+    """The same word, or the same long word with a typo fixed (the model copies "ednpoint" as "endpoint")."""
+    if word == other:
+        return True
+    return min(len(word), len(other)) >= TYPO_MIN_LENGTH and SequenceMatcher(None, word, other).ratio() >= TYPO_RATIO
+
+
+def _contains_copy(words: Sequence[str], part: Sequence[str]) -> bool:
+    """part is in words, word by word, allowing a typo fixed in a long word."""
+    n = len(part)
+    return n > 0 and any(all(map(_same_word, words[i : i + n], part)) for i in range(len(words) - n + 1))
+
+
 def quote_problem(candidate: dict, passage_text: str) -> str | None:
     quote = plain_words(candidate.get("quote", ""))
     if len(quote) < MIN_QUOTE_WORDS:
         return f"the quote has fewer than {MIN_QUOTE_WORDS} words"
-    if not _contains(plain_words(passage_text), quote):
+    if not _contains_copy(plain_words(passage_text), quote):
         return "the quote is not a sentence of the passage"
     return None
 
@@ -75,27 +120,130 @@ def distractor_problem(candidate: dict) -> str | None:
     return None
 
 
+_SMALL_WORDS = frozenset("a an as at be by if in is it of on or so to".split())
+STEM_CHARS = 5  # "predict" and "predictions", "deploy" and "deploying" count as one word
+
+
+def stems(text: str) -> list[str]:
+    """The words of text cut to STEM_CHARS: a crude stemmer, enough to match a word with its inflections."""
+    return [w[:STEM_CHARS] for w in plain_words(text)]
+
+
+def own_words(text: str, skip: set[str]) -> list[str]:
+    """The stems of the words of text that say something (no function words), but those in `skip` (stems)."""
+    words = [w for w in plain_words(text) if w not in FUNCTION_WORDS and w not in _SMALL_WORDS]
+    return [w[:STEM_CHARS] for w in words if w[:STEM_CHARS] not in skip]
+
+
+def prompt_words_problem(candidate: dict, known: frozenset[str]) -> str | None:
+    """A word of the stem or question that neither the notes nor the embedder's vocabulary know (a typo)."""
+    if not known:
+        return None
+    words = plain_words(candidate.get("stem") or candidate.get("question") or "")
+    odd = [w for w in words if len(w) >= MIN_SPELL_LENGTH and w.isalpha() and w not in known]
+    return f"the question has words neither the notes nor English know: {', '.join(odd)}" if odd else None
+
+
+def several_problem(candidate: dict) -> str | None:
+    """A stem asking for several things whose key names one."""
+    if candidate.get("kind") != "mcq" or not _SEVERAL.search(candidate["stem"]):
+        return None
+    key = candidate["options"][candidate["key"]]
+    return None if _JOINED.search(key) else f"the stem asks for several things but the key names one ({key})"
+
+
+def quote_scope(candidate: dict, passage_text: str) -> set[str]:
+    """The stems of the quote's words and the ANTECEDENT_WORDS before it in the passage (the quote alone when not
+    found)."""
+    quote, words = stems(candidate["quote"]), stems(passage_text)
+    n = len(quote)
+    start = next((i for i in range(len(words) - n + 1) if words[i : i + n] == quote), None)
+    if start is None:
+        return set(quote)
+    return set(words[max(0, start - ANTECEDENT_WORDS) : start + n])
+
+
+def key_support_problem(candidate: dict, passage_text: str) -> str | None:
+    """The quote must name more of the key's own words (not the stem's) than of any wrong option's."""
+    if candidate.get("kind") != "mcq":
+        return None
+    scope, stem = quote_scope(candidate, passage_text), set(stems(candidate["stem"]))
+
+    def support(letter: str) -> float:
+        words = own_words(candidate["options"][letter], stem)
+        return sum(w in scope for w in words) / len(words) if words else 0.0
+
+    key = candidate["key"]
+    best_other = max(support(letter) for letter in OPTION_LETTERS if letter != key)
+    if support(key) == 0 or support(key) <= best_other:
+        return f"the quote names the key {support(key):.0%} and another option {best_other:.0%}"
+    return None
+
+
+def answer_problem(candidate: dict, passage_text: str) -> str | None:
+    """A flash card's answer whose own words (not the question's) are mostly not in the passage."""
+    if candidate.get("kind") != "recall":
+        return None
+    words = own_words(candidate["answer"], set(stems(candidate["question"])))
+    if not words:
+        return "the answer only repeats the question"
+    found = set(stems(passage_text))
+    share = sum(w in found for w in words) / len(words)
+    if share < MIN_ANSWER_IN_PASSAGE:
+        return f"{share:.0%} of the answer's words are in the passage"
+    return None
+
+
 def reject(candidate: dict, reason: str, detail: str) -> dict:
     return {**candidate, "rejected": [*candidate.get("rejected", []), reason], "detail": detail}
 
 
-def check_passage(candidates: Iterable[dict], passage_text: str) -> list[dict]:
-    """The checks that need only the passage, in order; the first failure is the rejection reason."""
+def check_passage(candidates: Iterable[dict], passage_text: str, known: frozenset[str] = frozenset()) -> list[dict]:
+    """The checks that need only the passage, in order; the first failure is the rejection reason. known: the
+    words a question may use (known_words); empty skips the spelling check."""
+    checks = (
+        (QUOTE_NOT_IN_PASSAGE, lambda c: quote_problem(c, passage_text)),
+        (UNKNOWN_WORD, lambda c: prompt_words_problem(c, known)),
+        (ASKS_FOR_SEVERAL, several_problem),
+        (DISTRACTOR_SUPPORTED, distractor_problem),
+        (KEY_NOT_IN_QUOTE, lambda c: key_support_problem(c, passage_text)),
+        (ANSWER_NOT_IN_PASSAGE, lambda c: answer_problem(c, passage_text)),
+    )
     out = []
     for candidate in candidates:
-        if candidate.get("rejected"):
-            out.append(candidate)
-            continue
-        problem = quote_problem(candidate, passage_text)
-        if problem:
-            out.append(reject(candidate, QUOTE_NOT_IN_PASSAGE, problem))
-            continue
-        problem = distractor_problem(candidate)
-        out.append(reject(candidate, DISTRACTOR_SUPPORTED, problem) if problem else candidate)
+        found = (
+            None
+            if candidate.get("rejected")
+            else next(((reason, problem) for reason, check in checks if (problem := check(candidate))), None)
+        )
+        out.append(reject(candidate, *found) if found else candidate)
     return out
 
 
+def known_words(vocabulary: frozenset[str], word_pieces: frozenset[str]) -> frozenset[str]:
+    """The words a question may use: the notes' own (ingest.search.vocabulary) and the whole words of the
+    embedder's vocabulary (ingest.embedder.word_pieces), which spell English."""
+    return vocabulary | frozenset(w for w in word_pieces if w.isalpha())
+
+
 Picker = Callable[[dict], list[str]]  # an mcq candidate -> the letters the exam answering picks from its stem alone
+
+
+def check_passage_agrees(candidates: Iterable[dict], pick_both: Callable[[dict], list[list[str]]]) -> list[dict]:
+    """Each still-accepted mcq: given the passage, the model picks its key in every option order it is asked."""
+    out = []
+    for candidate in candidates:
+        if candidate.get("rejected") or candidate.get("kind") != "mcq":
+            out.append(candidate)
+            continue
+        picks = pick_both(candidate)
+        if all(p == [candidate["key"]] for p in picks):
+            out.append(candidate)
+        else:
+            said = " then ".join(", ".join(p) or "nothing" for p in picks)
+            detail = f"given the passage, the model picked {said}; the key is {candidate['key']}"
+            out.append(reject(candidate, PASSAGE_DISAGREES, detail))
+    return out
 
 
 def check_round_trip(candidates: Iterable[dict], pick: Picker) -> list[dict]:

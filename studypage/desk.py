@@ -15,9 +15,10 @@ from study.bank import Bank, Item
 from study.errors import BankError, DamagedStoreError, StoreVersionError
 from study.exam import Exam, ExamResult
 from study.practice import open_bank, open_schedule, quiz_items
-from study.schedule import Due, Schedule, parse_rating, utc_now
+from study.schedule import Due, Schedule, parse_rating
 from study.source import SourceLines, passage
 from study.store import Store
+from studypage.clock import page_clock
 
 WEAK_CHAPTERS = 3
 UPCOMING = 8
@@ -31,8 +32,8 @@ class Recalled:
 
 
 class StudyDesk:
-    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
-        self.clock = clock
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.clock = clock or page_clock()  # the real time unless STUDYFLOW_STUDY_CLOCK_FILE moves it (tests)
         self.notice = ""  # one line for the page: a damaged progress file set aside, a bank that would not load
         self.bank: Bank | None = None
         self.schedule: Schedule | None = None
@@ -47,6 +48,14 @@ class StudyDesk:
             self.notice = f"Study mode is off: {err}"
             return
         self._items = self.bank.by_id()
+
+    def reload(self) -> None:
+        """The bank again, after the background generation merged questions into it: new ones are asked from the
+        next round on; ids in a session's state still resolve (the bank never deletes an item)."""
+        bank = open_bank()
+        schedule = open_schedule(bank, self.schedule.store)
+        self._items = bank.by_id()  # first: every id the old bank had is in it
+        self.bank, self.schedule = bank, schedule
 
     @property
     def ready(self) -> bool:

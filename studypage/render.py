@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 
+from study.background import Progress
 from study.bank import OPTION_LETTERS, Item, parse_lines
 from study.exam import ExamResult
 from study.grading import Grade
@@ -38,6 +39,14 @@ def esc(text: object) -> str:
 def notice(text: str) -> str:
     """One line the student should read (a damaged progress file, a bank that would not load)."""
     return f'<div class="sf-notice">{esc(text)}</div>' if text else ""
+
+
+def generation(progress: Progress) -> str:
+    """The background generation's one line for the Practice tab; a failure looks like a notice."""
+    line = progress.line()
+    if not line:
+        return ""
+    return notice(line) if progress.error else f'<div class="sf-meta sf-generation">{esc(line)}</div>'
 
 
 def relative(moment: datetime, now: datetime) -> str:

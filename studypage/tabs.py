@@ -10,6 +10,7 @@ from datetime import datetime
 
 import gradio as gr
 
+from study.background import BackgroundGeneration, Progress
 from study.store import iso, parse_time
 from studypage import render, tabbar
 from studypage.desk import RATING_NAMES, StudyDesk
@@ -19,6 +20,7 @@ EXAM_N = 10
 KINDS = [("Both", "both"), ("Multiple choice", "mcq"), ("Free recall", "recall")]
 # Study clicks are quick database work; they need not wait for each other the way answers wait for the one model.
 CONCURRENCY = 4
+GENERATION_POLL_S = 2.0  # how often an open page asks how far the background generation is
 
 
 def _vis(flag: bool) -> bool | str:
@@ -168,9 +170,10 @@ class StudyTabs:
     """The four study tabs' panels; `nav` (the page's tab bar) lets "Practise my weak chapters" switch to
     Practice, and opening Review or Progress refreshes what they show."""
 
-    def __init__(self, desk: StudyDesk, nav: gr.Radio) -> None:
+    def __init__(self, desk: StudyDesk, nav: gr.Radio, generation: BackgroundGeneration | None = None) -> None:
         self.desk = desk
         self.nav = nav
+        self.generation = generation
         if not desk.ready:  # no bank or a newer progress file: the tabs say why, the Ask tab still works
             for _, tab in tabbar.TABS[1:]:
                 with tabbar.panel(tab):
@@ -191,6 +194,8 @@ class StudyTabs:
     # --- Practice ----------------------------------------------------------------------------------------------
     def _practice_tab(self) -> None:
         with tabbar.panel("practice"):
+            # A function as value: each page load shows how far the background generation is now.
+            self.generation_line = gr.HTML(lambda: render.generation(self._generation()), elem_id="practice-generation")
             with gr.Row():
                 self.chapters = gr.Dropdown(
                     choices=self.desk.chapters(), multiselect=True, label="Chapters (none chosen: all)",
@@ -204,6 +209,22 @@ class StudyTabs:
             self.practice = QuestionPanel("practice", self.desk, "Question")
         start.click(self._start_practice, [self.chapters, self.kind, self.count], self.practice.outputs, **_quick())
         weak.click(self._start_weak, None, [self.nav, self.chapters, *self.practice.outputs], **_quick())
+        self.merges_seen = gr.State(self._generation().merges)
+        self.poll = gr.Timer(GENERATION_POLL_S, active=self._generation().running)
+        outputs = [self.generation_line, self.merges_seen, self.chapters, self.poll]
+        # Not through the queue: a poll is a glance at memory and must not wait behind answers or fill the queue.
+        self.poll.tick(self._generation_tick, self.merges_seen, outputs, queue=False)
+
+    def _generation(self) -> Progress:
+        return self.generation.progress() if self.generation else Progress()
+
+    def _generation_tick(self, seen: int) -> dict:
+        """The progress line; the chapter list again once the bank has changed; the poll ends with the thread."""
+        now = self._generation()
+        update: dict = {}
+        if now.merges != seen:
+            update = {self.merges_seen: now.merges, self.chapters: gr.Dropdown(choices=self.desk.chapters())}
+        return {**update, self.generation_line: render.generation(now), self.poll: gr.Timer(active=now.running)}
 
     def _start_practice(self, chapters: list[int] | None, kind: str, count: float | None) -> dict:
         ids = self.desk.practice(chapters, None if kind == "both" else kind, _count(count, PRACTICE_N))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from core.paths import PROJECT_ROOT
 from harness.cli import RunCli, cli_env
@@ -26,12 +28,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def notes_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The index of the real notes/ folder, built once per session."""
+    """The index of the real notes/ folder, built once per session: under pytest-xdist (make check) the first
+    worker builds it in the run's shared temporary folder and the others read it, as the flows' child processes do."""
     from ingest.build import build_index
 
-    root = tmp_path_factory.mktemp("notes-index") / "chroma"
-    summary = build_index(paths=[PROJECT_ROOT / "notes"], root=root, progress=False)
-    assert summary.added == summary.chunks > 0
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = tmp_path_factory.mktemp("notes-index")
+    else:
+        shared = tmp_path_factory.getbasetemp().parent / "notes-index"  # the run's folder, above each worker's
+        shared.mkdir(exist_ok=True)
+    root, built = shared / "chroma", shared / "built"
+    with FileLock(shared / "build.lock"):
+        if not built.exists():
+            summary = build_index(paths=[PROJECT_ROOT / "notes"], root=root, progress=False)
+            assert summary.added == summary.chunks > 0
+            built.write_text(f"{summary.chunks}\n")
     return root
 
 

@@ -14,6 +14,7 @@ from answering.decline import NOT_COVERED
 from answering.exam_answer import combine, letter_grammar, orders, parse_letters, ruled_out
 from answering.exam_question import parse
 from answering.exam_reply import exam_reply, option_support
+from answering.exam_verdict import letters, parse_verdict
 from answering.retrieval import retrieve
 from core.paths import PROJECT_ROOT
 from harness.pf import pf_flow_test
@@ -93,6 +94,31 @@ def test_ruled_out_skips_negated_stems():
     assert ruled_out(parse("Which resource is NOT created with the workspace?" + options), vocab) == []
 
 
+def test_verdict_letters_follow_the_option_words_not_their_places():
+    assert letters(parse("You use grid sampling. Does this meet the goal?\nA. Yes\nB. No")) == ("A", "B")
+    assert letters(parse("You use grid sampling. Does this meet the goal?\nA. No\nB. Yes")) == ("B", "A")
+    assert letters(parse("True or false: grid sampling needs discrete values.\na. false\nb. true")) == ("B", "A")
+    assert letters(parse("Does this meet the goal?")) == ("A", "B")  # no options written: Yes / No assumed
+    assert letters(GRID_Q) is None  # lettered options: the votes answer it
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("Yes", True),
+        ("No", False),
+        ("no.", False),
+        ("True, the notes say so", True),
+        ("**False**", False),
+        ("Maybe", None),
+        ("", None),
+        ("Nope", None),
+    ],
+)
+def test_parse_verdict_reads_the_first_word_only(reply, expected):
+    assert parse_verdict(reply) is expected
+
+
 def test_reply_starts_with_the_letter_then_the_reason_then_one_line_per_option():
     reply = exam_reply(GRID_Q, ["B"], PASSAGES, ruled_out=[])
     lines = reply.splitlines()
@@ -141,8 +167,16 @@ def test_exam_retrieval_fuses_option_searches_and_gates_the_stem(notes_index: Pa
     assert not retrieve(uncovered, root=notes_index).covered
 
 
-# One dev question per form (never held-out ones), each answered right by the method on the dev run.
-FORM_IDS = {"single": "exam-001", "multi": "exam-003", "yesno": "exam-014", "truefalse": "exam-097"}
+# One dev question per form (never held-out ones), each answered right by the method on the dev run; a goal check
+# and a true/false whose key is No / False too, which the letter votes answered Yes / True.
+FORM_IDS = {
+    "single": "exam-001",
+    "multi": "exam-003",
+    "yesno": "exam-014",
+    "truefalse": "exam-097",
+    "yesno-no": "exam-037",
+    "truefalse-false": "exam-050",
+}
 
 
 def _dev_question(qid: str) -> dict:

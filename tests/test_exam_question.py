@@ -3,6 +3,7 @@
 import pytest
 
 from answering.exam_question import MULTI, PLAIN, SINGLE, TRUE_FALSE, YES_NO, option_lines, parse
+from answering.exam_verdict import Claim, claim
 
 INLINE = (
     "You need to try every combination of discrete hyperparameter values. Which sampling should you use? "
@@ -80,3 +81,32 @@ def test_plain_questions_stay_plain(text):
 
 def test_option_lines_use_letters_never_brackets():
     assert option_lines(parse(INLINE)) == "A. Bayesian\nB. Grid\nC. Random"
+
+
+SERIES = """Note: This question is part of a series of questions that present the same scenario. Each question in the \
+series contains a unique solution that might meet the stated goals. Some question sets might have more than one \
+correct solution, while others might not have a correct solution.
+
+Two data scientists need to run notebooks at the same time.
+Solution: You create a single compute instance and ask both of them to use it.
+Does this meet the goal?
+a. Yes
+b. No"""
+
+
+def test_a_goal_check_claim_is_the_goal_and_the_solution_without_the_series_note():
+    asked = claim(parse(SERIES))
+    assert asked.goal == "Two data scientists need to run notebooks at the same time."
+    assert asked.solution == "You create a single compute instance and ask both of them to use it."
+    assert asked.statement == ""
+    inline = claim(parse("You need real-time scoring. Solution: you use a batch endpoint. Does this meet the goal?"))
+    assert (inline.goal, inline.solution) == ("You need real-time scoring.", "you use a batch endpoint.")
+
+
+def test_a_true_false_claim_is_the_statement_and_a_yes_no_question_without_a_solution_is_the_question():
+    assert claim(parse("True or false: a compute instance can be shared.\nA. True\nB. False")) == Claim(
+        statement="a compute instance can be shared"  # parse drops the stem's end punctuation
+    )
+    assert claim(parse("Can one endpoint have several deployments?\nA. Yes\nB. No")) == Claim(
+        goal="Can one endpoint have several deployments?"
+    )

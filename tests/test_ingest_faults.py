@@ -301,6 +301,7 @@ def check_next_ingest_completes(sets: NoteSets, forkserver: ForkServer, root: Pa
 # --- kill -9 -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # about a minute of forked ingests: make test runs it, make check does not
 def test_kill_9_at_random_points_leaves_the_old_or_the_new_index_never_a_mix(
     note_sets: NoteSets, forkserver: ForkServer, run_time: float, tmp_path: Path
 ) -> None:
@@ -344,6 +345,7 @@ def test_kill_9_at_random_points_leaves_the_old_or_the_new_index_never_a_mix(
     assert ended_as["A"] and ended_as["B"], "kills before and after the switch"
 
 
+@pytest.mark.slow
 def test_kill_9_of_python_m_ingest_including_its_start_up(
     note_sets: NoteSets, forkserver: ForkServer, run_time: float, tmp_path: Path
 ) -> None:
@@ -378,6 +380,7 @@ def test_kill_9_of_python_m_ingest_including_its_start_up(
     assert sum(code == -signal.SIGKILL for _, code, _ in outcomes) >= 2
 
 
+@pytest.mark.slow
 def test_kill_9_in_chroma_server_mode_leaves_the_old_or_the_new_collection(
     forkserver: ForkServer, tmp_path: Path
 ) -> None:

@@ -27,6 +27,7 @@ def app(tmp_path_factory, notes_index) -> Iterator[tuple[str, int | None]]:
             yield url, pid
 
 
+@pytest.mark.slow  # 35 s of simulated users: make test runs it, make check does not
 def test_users_in_a_loop_get_answers_or_a_clean_refusal_and_memory_stays_flat(app):
     url, pid = app
     run = load.load(url, USERS, SECONDS, DRAIN, load.questions(), pid, think=(0.0, 0.3))

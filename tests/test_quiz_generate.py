@@ -58,7 +58,11 @@ class FakeFlow:
                     "quote": text.split(" and")[0],
                 }
             ],
-            "card": {"question": f"What colour is the gadget in {topic}?", "answer": "red", "quote": text},
+            "card": {
+                "question": f"What colour is the gadget in {topic}?",
+                "answer": text.split()[-1].rstrip("."),
+                "quote": text,
+            },
         }
         return check_passage(parse_reply(json.dumps(reply), inputs), text)
 

@@ -8,12 +8,18 @@ import numpy as np
 
 from study.candidates import INCOMPLETE, cards_in, parse_reply, response_format
 from study.verify import (
+    ANSWER_NOT_IN_PASSAGE,
+    ASKS_FOR_SEVERAL,
     DISTRACTOR_SUPPORTED,
+    KEY_NOT_IN_QUOTE,
     NEAR_DUPLICATE,
+    PASSAGE_DISAGREES,
     QUOTE_NOT_IN_PASSAGE,
     ROUND_TRIP,
+    UNKNOWN_WORD,
     check_near_duplicates,
     check_passage,
+    check_passage_agrees,
     check_round_trip,
     reasons,
 )
@@ -187,3 +193,65 @@ def test_response_formats():
     assert llama["type"] == "json_object" and llama["schema"]["properties"]["questions"]["maxItems"] == 2
     assert response_format("openai", 1)["json_schema"]["schema"]["properties"]["questions"]["minItems"] == 1
     assert response_format("none", 2) is None
+
+
+def test_a_typo_in_the_question_is_an_unknown_word():
+    known = frozenset("which sampling method needs all hyperparameters to be discrete".split())
+    typo = mcq(stem="Which sampling methd needs all hyperparamters to be discrete?")
+    found = only(check_passage(parse_reply(reply(typo), PASSAGE), TEXT, known))
+    assert found["rejected"] == [UNKNOWN_WORD] and "hyperparamters" in found["detail"]
+    assert only(check_passage(parse_reply(reply(mcq()), PASSAGE), TEXT, known))["rejected"] == []
+
+
+def test_a_stem_asking_for_two_things_needs_a_key_naming_two():
+    two = dict(stem="Which two sampling methods does the passage name?", quote="Random sampling picks values at random")
+    options = {"A": "Random sampling", "B": "Bayesian sampling", "C": "Sobol sampling", "D": "Halton sampling"}
+    single = only(candidates(mcq(**two, options=options)))
+    assert single["rejected"] == [ASKS_FOR_SEVERAL]
+    both = only(candidates(mcq(**two, options={**options, "A": "Grid and random sampling"})))
+    assert ASKS_FOR_SEVERAL not in both["rejected"]
+
+
+def test_options_both_or_none_point_at_the_others():
+    card = mcq(options={"A": "Grid sampling", "B": "Both", "C": "Bayesian sampling", "D": "None"})
+    assert only(candidates(card))["rejected"] == [INCOMPLETE]
+
+
+def test_a_quote_that_does_not_name_the_key_more_than_a_wrong_option():
+    # The quote (about early termination) names no option: it does not decide between them.
+    card = mcq(
+        stem="Which method is this about?",
+        options={"A": "Grid sampling", "B": "Random sampling", "C": "Bayesian sampling", "D": "Sobol sampling"},
+        quote="There are 3 early termination policies: Bandit policy, Median stopping policy",
+    )
+    found = only(candidates(card))
+    assert found["rejected"] == [KEY_NOT_IN_QUOTE]
+    # "It can only be used ...": the words just before the quote name its subject, grid sampling.
+    assert only(candidates(mcq()))["rejected"] == []
+
+
+def test_a_flash_card_answer_the_passage_does_not_hold():
+    found = only(candidates(recall(answer="Sobol sequences with a quasi-random Halton design")))
+    assert found["rejected"] == [ANSWER_NOT_IN_PASSAGE]
+    assert only(candidates(recall(answer="Which sampling method supports continuous hyperparameters?")))[
+        "rejected"
+    ] == [ANSWER_NOT_IN_PASSAGE]
+
+
+def test_passage_agrees_needs_the_key_in_every_order():
+    good, flips = candidates(mcq(), mcq(stem="Which method must have discrete values?"))
+    other = next(letter for letter in "ABCD" if letter != flips["key"])
+    picks = {good["stem"]: [[good["key"]], [good["key"]]], flips["stem"]: [[flips["key"]], [other]]}
+    found = check_passage_agrees([good, flips], lambda c: picks[c["stem"]])
+    assert [c["rejected"] for c in found] == [[], [PASSAGE_DISAGREES]]
+    assert f"then {other}" in found[1]["detail"]
+
+
+def test_a_quote_that_fixes_a_typo_of_the_notes_is_still_their_sentence():
+    notes = TEXT.replace("possible combination", "posible combinaton")
+    found = only(
+        check_passage(parse_reply(reply(mcq(quote="Grid sampling tries every possible combination")), PASSAGE), notes)
+    )
+    assert found["rejected"] != [QUOTE_NOT_IN_PASSAGE]
+    other = mcq(quote="Grid sampling tries every impossible permutation")
+    assert only(check_passage(parse_reply(reply(other), PASSAGE), notes))["rejected"] == [QUOTE_NOT_IN_PASSAGE]

@@ -30,85 +30,116 @@ QUESTION = "Which sampling method needs all hyperparameters to be discrete?"
 CHAT = """
 import app
 try:
-    reply = app.ChatFlow("openai", "x")({QUESTION!r}, [])
+    reply = app.ChatFlow({CONNECTION!r}, "x")({QUESTION!r}, [])
     print("ANSWER:", "".join(reply["answer"]))
 except Exception as error:
     print("ERROR:", app.readable(error))
 """
 
 
-def _home_with_openai_connection(home: Path, base_url: str, chroma: Path) -> dict[str, str]:
-    env = pf_home(home, base_url)  # also registers `local`; the flows are pointed at `openai` below
+def _home(root: Path, urls: dict[str, str], chroma: Path) -> dict[str, str]:
+    """A private pf home with an OpenAI connection created from the environment's key for each of urls."""
+    env = pf_home(root, next(iter(urls.values())))  # also registers `local`; the flows are pointed at the others
     env.update(OPENAI_API_KEY=KEY, STUDYFLOW_CHROMA_DIR=str(chroma), STUDYFLOW_LLM_TIMEOUT="10")
-    subprocess.run(
-        [PF, "connection", "create", "--file", str(PROJECT_ROOT / "connections/openai.yaml")]
-        + ["--set", f"base_url={base_url}"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    shown = subprocess.run([PF, "connection", "show", "--name", "openai"], env=env, capture_output=True, text=True)
-    assert base_url in shown.stdout and KEY not in shown.stdout, shown.stdout  # pf shows it scrubbed
+    for name, url in urls.items():
+        subprocess.run(
+            [PF, "connection", "create", "--file", str(PROJECT_ROOT / "connections/openai.yaml")]
+            + ["--name", name, "--set", f"base_url={url}"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    listed = subprocess.run([PF, "connection", "list"], env=env, capture_output=True, text=True)
+    shown = {c["name"]: c for c in json.loads(listed.stdout)}
+    assert {name: shown[name]["base_url"] for name in urls} == urls, listed.stdout
+    assert KEY not in listed.stdout, listed.stdout  # pf shows them scrubbed
     return env
 
 
-def _leaks(texts: dict[str, str], roots: list[Path], since: float) -> list[str]:
+def _leaks(texts: dict[str, str], private: list[Path], shared: list[Path], since: float) -> list[str]:
+    """Where the key shows: in texts, in any file of the private folders, in files of shared ones written since."""
     found = [where for where, text in texts.items() if any(part in text for part in SECRET_PARTS)]
-    for root in roots:
-        for path in root.rglob("*") if root.exists() else []:
-            if path.is_file() and path.stat().st_mtime >= since:
-                data = path.read_bytes()
-                if any(part.encode() in data for part in SECRET_PARTS):
-                    found.append(str(path))
+    files = [p for root in private for p in root.rglob("*")]
+    files += [p for root in shared if root.exists() for p in root.rglob("*") if _mtime(p) >= since]
+    for path in files:
+        if path.is_file() and any(part.encode() in _read(path) for part in SECRET_PARTS):
+            found.append(str(path))
     return found
 
 
-def _run_qa(env: dict[str, str], data: Path) -> subprocess.CompletedProcess:
+# The shared folders (the flows' .promptflow) are rewritten by pf runs of other tests, on other xdist workers too.
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def _run_qa(env: dict[str, str], data: Path, connection: str, name: str) -> subprocess.CompletedProcess:
     data.write_text(json.dumps({"question": QUESTION}) + "\n", encoding="utf-8")
     return subprocess.run(
         [
-            PF, "run", "create", "--flow", str(PROJECT_ROOT / "flows/qa"), "--data", str(data),
+            PF, "run", "create", "--flow", str(PROJECT_ROOT / "flows/qa"), "--data", str(data), "--name", name,
             "--column-mapping", "question=${data.question}",
-            "--connections", "answer_llm.connection=openai", "answer_llm.model=x",
+            "--connections", f"answer_llm.connection={connection}", "answer_llm.model=x",
             "--stream",
         ],
         env=env, capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
     )  # fmt: skip
 
 
-def _run_chat(env: dict[str, str]) -> subprocess.CompletedProcess:
+def _run_chat(env: dict[str, str], connection: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", CHAT.format(QUESTION=QUESTION)],
+        [sys.executable, "-c", CHAT.format(CONNECTION=connection, QUESTION=QUESTION)],
         env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
         capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("endpoint", ["refuses the key", "refuses the connection"])
-def test_a_failing_openai_connection_never_shows_the_key(endpoint, tmp_path, notes_index):
+def _flows(env: dict[str, str], home: Path, connection: str, tmp_path: Path) -> tuple[str, str, str]:
+    """The Q&A flow (a pf run) and the chat flow (as app.py calls it) on one connection: the Q&A run's output,
+    the chat's stdout and its stdout and stderr."""
+    run = f"secrets-{connection}"
+    qa = _run_qa(env, tmp_path / f"{connection}.jsonl", connection, run)
+    chat = _run_chat(env, connection)
+    assert (home / ".runs" / run / "logs.txt").is_file(), "no pf run logs where expected"
+    return qa.stdout + qa.stderr, chat.stdout, chat.stdout + chat.stderr
+
+
+@pytest.mark.slow  # two pf runs and two chat processes: make test runs it, make check does not
+def test_a_failing_openai_connection_never_shows_the_key(tmp_path, notes_index):
+    """Both failures in one pf home (its pf subprocesses are the slow part): a server that refuses the key, and
+    one that refuses the connection; each flow is pointed at its connection."""
     since = time.time() - 1
     with fake_openai("auth") as fake:
-        url = fake.url if endpoint == "refuses the key" else f"http://127.0.0.1:{free_port()}/v1"
-        env = _home_with_openai_connection(tmp_path / "pf", url, notes_index)
-        qa = _run_qa(env, tmp_path / "one.jsonl")
-        chat = _run_chat(env)
-        sent = list(fake.keys)
+        refused = f"http://127.0.0.1:{free_port()}/v1"
+        env = _home(tmp_path / "pf", {"openai_down": refused, "openai": fake.url}, notes_index)
+        down_qa, down_chat, down_chat_out = _flows(env, tmp_path / "pf", "openai_down", tmp_path)
+        sent_down = list(fake.keys)
+        key_qa, key_chat, key_chat_out = _flows(env, tmp_path / "pf", "openai", tmp_path)
+        sent = fake.keys[len(sent_down) :]
 
-    qa_out, chat_out = qa.stdout + qa.stderr, chat.stdout + chat.stderr
     flows_state = [PROJECT_ROOT / "flows" / name / ".promptflow" for name in ("qa", "chat")]
-    texts = {"qa stdout/stderr": qa_out, "chat stdout/stderr": chat_out}
-    assert _leaks(texts, [tmp_path, *flows_state], since) == []
-    assert any(p.name == "logs.txt" for p in (tmp_path / "pf" / ".runs").rglob("*")), "no pf run logs where expected"
+    texts = {"qa, refused connection": down_qa, "chat, refused connection": down_chat_out}
+    texts |= {"qa, refused key": key_qa, "chat, refused key": key_chat_out}
+    assert _leaks(texts, [tmp_path], flows_state, since) == []
 
-    if endpoint == "refuses the connection":
-        assert sent == []
-        expected = f"ERROR: ⚠️ the local model server at {url} is not running; start it with `make model`"
-        assert expected in chat.stdout, chat_out[-3000:]
-        assert "is not running; start it with `make model`" in qa_out, qa_out[-3000:]
-        return
-    expected = f"ERROR: ⚠️ the LLM endpoint at {url} refused the API key; fix it in the promptflow connection"
-    assert expected in chat.stdout, chat_out[-3000:]
-    assert "refused the API key; fix it in the promptflow connection" in qa_out, qa_out[-3000:]
+    # The connection refused:
+    assert sent_down == []
+    expected = f"ERROR: ⚠️ the local model server at {refused} is not running; start it with `make model`"
+    assert expected in down_chat, down_chat_out[-3000:]
+    assert "is not running; start it with `make model`" in down_qa, down_qa[-3000:]
+    # The key refused:
+    expected = f"ERROR: ⚠️ the LLM endpoint at {fake.url} refused the API key; fix it in the promptflow connection"
+    assert expected in key_chat, key_chat_out[-3000:]
+    assert "refused the API key; fix it in the promptflow connection" in key_qa, key_qa[-3000:]
     # Each flow called the endpoint once (no retries on a 401), and both sent the key itself: pf stores the
     # connection's ${env:OPENAI_API_KEY} as written, and answering.llm_client reads it from the environment.
     assert sent == [f"Bearer {KEY}"] * 2, sent

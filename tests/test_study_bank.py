@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections import Counter
 from pathlib import Path
 
@@ -157,3 +159,35 @@ def test_a_passage_that_comes_back_reactivates_its_items() -> None:
     assert not gone.items[0].accepted
     back, summary = merge(gone, [item], ["p"])
     assert back.items[0].accepted and summary.added == 1
+
+
+@pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_bank_files_get_the_mode_a_plain_open_gives(tmp_path: Path, umask: int, expected: int) -> None:
+    from study.generate import rewrite_work, work_path
+
+    path = tmp_path / "bank.jsonl"
+    old = os.umask(umask)
+    try:
+        bank_data.save(bank_of(mcq()), path)
+        rewrite_work(work_path(path), [{"passage_hash": "p1"}])
+        with (tmp_path / "plain.txt").open("w") as out:
+            out.write("x")
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == dict.fromkeys(("bank.jsonl", "bank_meta.json", "generation.jsonl", "plain.txt"), expected), modes
+
+
+def test_the_shipped_bank_files_are_world_readable() -> None:
+    for path in sorted(bank_data.DATA_DIR.iterdir()):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o044 == 0o044, f"{path}: chmod 644 it"
+
+
+def test_round_robin_takes_each_chapter_in_turn():
+    from study.passages import Passage, round_robin
+
+    def passage(chapter: str, n: int) -> Passage:
+        return Passage(f"{chapter}{n}", f"h{chapter}{n}", "text", chapter, 1, "s", "notes.md", f"{n}-{n}")
+
+    ordered = [passage("a", 1), passage("a", 2), passage("a", 3), passage("b", 1), passage("c", 1), passage("c", 2)]
+    assert [p.passage_id for p in round_robin(ordered)] == ["a1", "b1", "c1", "a2", "c2", "a3"]

@@ -18,6 +18,7 @@ from harness.ports import free_port
 from harness.serving import running_app
 from study import bank as bank_data
 from study.bank import OPTION_LETTERS, Bank
+from studypage.clock import CLOCK_FILE_SETTING
 
 NO_MODEL = "http://127.0.0.1:9/v1"  # never called: nothing here asks the chat flow anything
 
@@ -49,8 +50,14 @@ def study_app(pf_env: dict[str, str], tmp_path: Path, log: str = "app.log") -> I
     env["STUDYFLOW_STUDY_DB"] = str(tmp_path / "progress.sqlite3")
     env["STUDYFLOW_STUDY_BANK"] = str(tmp_path / "bank" / bank_data.BANK_PATH.name)
     env["STUDYFLOW_CHROMA_DIR"] = str(tmp_path / "no-index")
+    env[CLOCK_FILE_SETTING] = str(clock_file(tmp_path))  # no file yet: the real time
     with running_app(env, free_port(), tmp_path / log) as url:
         yield url
+
+
+def clock_file(tmp_path: Path) -> Path:
+    """The seconds the app's clock runs ahead of the real time (studypage.clock), read at every tick."""
+    return tmp_path / "clock-shift"
 
 
 def wrong_letter(key: str) -> str:
@@ -115,12 +122,17 @@ def test_review_shows_a_missed_card_due_before_a_known_one_and_then_due_now(brow
         rows = tab.page.locator("#review-summary tr").all_inner_texts()[1:]
         assert len(rows) == 2 and rows[0].startswith("in 1 min") and rows[1].startswith("in 10 min"), rows
         assert items[missed].prompt in rows[0] and items[known].prompt in rows[1], rows
-        deadline = time.monotonic() + 120
+        # Two minutes later by the app's clock (rather than a minute's wait): the missed card is due, the known not.
+        clock_file(tmp_path).write_text("120", encoding="utf-8")
+        deadline = time.monotonic() + 60
         # Read the summary only once a refresh has finished (while it runs the element shows Gradio's timer).
         while not (summary := tab.wait_text("review-summary", "due now")).startswith("1 card due now"):
             assert time.monotonic() < deadline, summary
-            time.sleep(5)
+            time.sleep(1)
             tab.click("review-refresh")
+        rows = tab.page.locator("#review-summary tr").all_inner_texts()[1:]
+        # The known card, two minutes nearer (7 when the page took over 30 s since it was answered).
+        assert len(rows) == 1 and rows[0].startswith(("in 8 min", "in 7 min")) and items[known].prompt in rows[0], rows
         tab.click("review-start")
         assert answer_shown_mcq(tab, "review", items, right=True) == missed
         tab.wait_text("review-summary", "0 cards due now")

@@ -21,6 +21,13 @@ def _fixed(text: str) -> Iterator[str]:
     yield text
 
 
+def _checked(endpoint: str | None, pieces: Iterator[str]) -> Iterator[str]:
+    # The endpoint check waits for the page to ask for the first piece, so the sources and the key sentence show
+    # first; a stopped server still gives its one line, as the first thing the stream raises.
+    check_local_endpoint(endpoint)
+    yield from pieces
+
+
 def _exam(question: ExamQuestion, numbered: list, connection, model: str) -> Iterator[str]:
     # A generator, so the letter votes start only once the page asks for the answer (the sources show first).
     chosen = choose(question, numbered, connection, model, vocab=vocabulary())
@@ -40,11 +47,11 @@ def answer(
     """The answer as a stream of text pieces; the fixed reply when the relevance gate found the notes silent."""
     if not retrieval["covered"]:
         return _fixed(NOT_COVERED)
-    check_local_endpoint(endpoint_of(connection))
     numbered = retrieval["passages"]
     exam = parse(retrieval["question"])
     if exam.is_exam:  # a pasted practice-exam question: the letter(s) first, as the Q&A flow answers it
-        return _exam(exam, numbered, connection, model)
+        return _checked(endpoint_of(connection), _exam(exam, numbered, connection, model))
     messages = render_messages(PROMPT, history=history, passages=numbered, question=retrieval["question"])
     pieces = stream(connection, model, messages, max_tokens=max_tokens)
-    return with_grounding_check(pieces, [p["text"] for p in numbered], retrieval["question"])
+    checked = _checked(endpoint_of(connection), pieces)
+    return with_grounding_check(checked, [p["text"] for p in numbered], retrieval["question"])

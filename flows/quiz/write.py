@@ -19,11 +19,12 @@ def write(
     connection: Union[OpenAIConnection, AzureOpenAIConnection],  # noqa: UP007
     model: str,
     json_mode: str = "llama_cpp",
-    max_tokens: int = 900,
+    max_tokens: int = 1200,
+    timeout: float = 600,
 ) -> str:
     """The model's reply: JSON with `mcq_count` questions and one flash card about the passage."""
     messages = render_messages(
         Path(__file__).with_name(prompt), passage_text=passage_text, chapter=chapter, mcq_count=mcq_count
     )
     form = response_format(json_mode, mcq_count)
-    return complete(connection, model, messages, max_tokens=max_tokens, response_format=form)
+    return complete(connection, model, messages, max_tokens=max_tokens, response_format=form, timeout=timeout)

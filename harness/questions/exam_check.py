@@ -40,8 +40,9 @@ def normalise(text: str) -> str:
 
 def chapter_ranges(lines: list[str]) -> dict[int, tuple[int, int]]:
     """1-based inclusive line range of each chapter, from its `### ... Chapter N.` heading to the next one."""
-    heads = [(i, int(m.group(1))) for i, line in enumerate(lines, 1)
-             if (m := re.match(r"^###\s.*Chapter (\d+)\.", line))]
+    heads = [
+        (i, int(m.group(1))) for i, line in enumerate(lines, 1) if (m := re.match(r"^###\s.*Chapter (\d+)\.", line))
+    ]
     ends = [start - 1 for start, _ in heads[1:]] + [len(lines)]
     return {chapter: (start, end) for (start, chapter), end in zip(heads, ends)}
 
@@ -113,7 +114,7 @@ def check_evidence(row: dict, notes: list[str], ranges: dict, bad) -> None:
         return
     if not isinstance(evidence, str) or not evidence.strip():
         bad("evidence is empty")
-    elif normalise(evidence) not in normalise(" ".join(notes[first - 1:last])):
+    elif normalise(evidence) not in normalise(" ".join(notes[first - 1 : last])):
         bad(f"evidence not found verbatim in lines {first}-{last}: {evidence!r}")
 
 
@@ -153,7 +154,7 @@ def check_uncovered(rows: list[dict], notes: list[str], ranges: dict, problems: 
 
 def check_followups(rows: list[dict], notes: list[str], ranges: dict, problems: list[str]) -> int:
     """Conversations: 2-3 turns, each turn's key terms occur in its chapter; returns the number of standalone turns."""
-    chapter_text = {ch: normalise(" ".join(notes[lo - 1:hi])) for ch, (lo, hi) in ranges.items()}
+    chapter_text = {ch: normalise(" ".join(notes[lo - 1 : hi])) for ch, (lo, hi) in ranges.items()}
     chapters, standalone = set(), 0
     for conv in rows:
         cid = conv.get("id", "?")
@@ -197,8 +198,12 @@ def check_followups(rows: list[dict], notes: list[str], ranges: dict, problems: 
 def check_unique(sets: dict[str, list[dict]], problems: list[str]) -> None:
     ids = Counter(r.get("id") for rows in sets.values() for r in rows)
     problems += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
-    texts = Counter(collapse(r["question"]).casefold() for name in ("exam", "uncovered") for r in sets[name]
-                    if isinstance(r.get("question"), str))
+    texts = Counter(
+        collapse(r["question"]).casefold()
+        for name in ("exam", "uncovered")
+        for r in sets[name]
+        if isinstance(r.get("question"), str)
+    )
     problems += [f"duplicate question text: {t[:70]!r}" for t, n in texts.items() if n > 1]
 
 
@@ -208,8 +213,11 @@ def main() -> int:
     problems: list[str] = []
     if sorted(ranges) != list(CHAPTERS):
         problems.append(f"notes: chapters found {sorted(ranges)}")
-    sets = {"exam": read_jsonl(EXAM, problems), "uncovered": read_jsonl(UNCOVERED, problems),
-            "followups": read_jsonl(FOLLOWUPS, problems)}
+    sets = {
+        "exam": read_jsonl(EXAM, problems),
+        "uncovered": read_jsonl(UNCOVERED, problems),
+        "followups": read_jsonl(FOLLOWUPS, problems),
+    }
     by_split_form = check_exam_set(sets["exam"], notes, ranges, problems)
     check_uncovered(sets["uncovered"], notes, ranges, problems)
     standalone = check_followups(sets["followups"], notes, ranges, problems)
@@ -217,9 +225,11 @@ def main() -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     forms = " ".join(f"{f}={by_split_form[('dev', f)]}+{by_split_form[('heldout', f)]}" for f in FORMS)
-    print(f"{'FAIL' if problems else 'ok'}: exam {len(sets['exam'])} (dev+heldout {forms}), "
-          f"uncovered {len(sets['uncovered'])}, conversations {len(sets['followups'])} ({standalone} standalone turns)"
-          f"{f', {len(problems)} problems' if problems else ''}")
+    print(
+        f"{'FAIL' if problems else 'ok'}: exam {len(sets['exam'])} (dev+heldout {forms}), "
+        f"uncovered {len(sets['uncovered'])}, conversations {len(sets['followups'])} ({standalone} standalone turns)"
+        f"{f', {len(problems)} problems' if problems else ''}"
+    )
     return 1 if problems else 0
 
 
