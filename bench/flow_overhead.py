@@ -3,8 +3,8 @@ the total time of the same question through the Q&A flow (retrieval + prompt + L
 
 --focus CHARS [CHARS ...]: instead, whole passages against passages cut to CHARS characters in all
 (answering.shared_focus, STUDYFLOW_FOCUS_CHARS), side by side on the same questions in rotating order: prompt
-tokens, time to first token warm (after another question of the flow) and cold (nothing cached), their ratios to
-whole passages question by question, right answers (key terms, after the flow's checks) and cited answers.
+tokens, time to first token (after another question of the flow) and its ratio to whole passages question by
+question, right answers (key terms, after the flow's checks) and cited answers.
 
 python -m bench.flow_overhead [--focus 1000 800] [--count N] [--set dev|tuning]
 """
@@ -95,13 +95,6 @@ def main(count: int = 10) -> dict:
     return result
 
 
-def first_token(client: OpenAI, msgs: list[dict]) -> float:
-    """Seconds to the first token: one token generated, so the reply time is the prompt's reading."""
-    started = time.perf_counter()
-    client.chat.completions.create(model="local", messages=msgs, temperature=0, max_tokens=1)
-    return time.perf_counter() - started
-
-
 def prime(client: OpenAI, msgs: list[dict]) -> None:
     # What the server holds after another question of the flow: the same system message, then another user turn.
     client.chat.completions.create(model="local", messages=[msgs[0], {"role": "user", "content": "Hi"}], max_tokens=1)
@@ -114,9 +107,9 @@ def composed(answer: str, shown: list[dict], question: str) -> str:
 
 
 def focus_side_by_side(budgets: list[int], count: int, path=DEV_SET) -> dict:
-    """Each question's prompt with whole passages (0) and with each shared budget, in an order rotating per question.
-    Warm: after another question of the flow (the server reuses the system message; the answer streams from there);
-    cold: after an unrelated request. Right: key terms in the answer the flow's checks let through; cited: a [n]."""
+    """Each question's prompt with whole passages (0) and with each shared budget, in an order rotating per question,
+    each after another question of the flow (the server holds its system message, as in use). Right: key terms in
+    the answer the flow's checks let through; cited: it has a [n]."""
     client = OpenAI(base_url=base_url(), api_key="sk-no-key-needed", timeout=900)
     prompt = ROOT / "flows/qa/answer.jinja2"
     variants = [0, *budgets]
@@ -129,17 +122,15 @@ def focus_side_by_side(budgets: list[int], count: int, path=DEV_SET) -> dict:
             shown = passages(retrieval, budget)
             msgs = render_messages(prompt, passages=shown, question=retrieval.question)
             prime(client, msgs)
-            warm, _, tokens, answer = direct(client, msgs)
-            forget_prefix(client)
-            cold = first_token(client, msgs)
+            ttft, _, tokens, answer = direct(client, msgs)
             final = composed(answer.strip(), shown, retrieval.question)
             right, cited = has_key_terms(final, q["key_terms"]), bool(_CITED.search(final))
-            rows[budget].append({"warm": warm, "cold": cold, "tokens": tokens, "right": right, "cited": cited})
+            rows[budget].append({"ttft": ttft, "tokens": tokens, "right": right, "cited": cited})
         print(
             f"  {q['id']}: "
             + "; ".join(
-                f"{b or 'whole'}: {rows[b][-1]['tokens']} tokens, TTFT warm {rows[b][-1]['warm']:.2f} s, "
-                f"cold {rows[b][-1]['cold']:.2f} s, {'right' if rows[b][-1]['right'] else 'MISS'}"
+                f"{b or 'whole'}: {rows[b][-1]['tokens']} tokens, TTFT {rows[b][-1]['ttft']:.2f} s, "
+                f"{'right' if rows[b][-1]['right'] else 'MISS'}"
                 f"{'' if rows[b][-1]['cited'] else ', uncited'}"
                 for b in variants
             ),
@@ -158,23 +149,18 @@ def focus_summary(rows: dict[int, list[dict]], set_name: str) -> dict:
         shown = "whole" if not budget else f"{budget} chars shared"
         result[budget] = {
             "prompt_tokens_median": median([x["tokens"] for x in r]),
-            "ttft_warm_p50_s": median([x["warm"] for x in r]),
-            "ttft_cold_p50_s": median([x["cold"] for x in r]),
+            "ttft_p50_s": median([x["ttft"] for x in r]),
             "right": sum(x["right"] for x in r),
             "cited": sum(x["cited"] for x in r),
         }
+        ratio = ""
         if budget:
-            for key in ("warm", "cold"):
-                ratios = [x[key] / w[key] for x, w in zip(r, rows[0], strict=True)]
-                result[budget][f"ttft_{key}_ratio_p50"] = median(ratios)
-        ratio = "".join(
-            f", {key} / whole p50 {result[budget][f'ttft_{key}_ratio_p50']:.2f}" for key in ("warm", "cold") if budget
-        )
+            result[budget]["ttft_ratio_p50"] = median([x["ttft"] / w["ttft"] for x, w in zip(r, rows[0], strict=True)])
+            ratio = f" (p50 of the ratio to whole, question by question: {result[budget]['ttft_ratio_p50']:.2f})"
         print(
             f"{set_name}, {len(r)} questions, passages {shown}: median {result[budget]['prompt_tokens_median']:.0f} "
-            f"prompt tokens, TTFT p50 warm {result[budget]['ttft_warm_p50_s']:.2f} s, cold "
-            f"{result[budget]['ttft_cold_p50_s']:.2f} s{ratio}; {result[budget]['right']}/{len(r)} right, "
-            f"{result[budget]['cited']}/{len(r)} cited"
+            f"prompt tokens, TTFT p50 {result[budget]['ttft_p50_s']:.2f} s{ratio}; "
+            f"{result[budget]['right']}/{len(r)} right, {result[budget]['cited']}/{len(r)} cited"
         )
     return result
 

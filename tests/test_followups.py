@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from answering.focus import focused, units
-from answering.followup import fuse, refers_back, search_queries, search_question
+from answering.followup import (
+    CONTINUES_GAIN,
+    follows,
+    fuse,
+    kept_searches,
+    refers_back,
+    search_queries,
+    search_question,
+)
 from answering.passages import followup_passages_for
 from core.paths import PROJECT_ROOT
 from harness.pf import pf_flow_test
@@ -56,6 +65,28 @@ def test_fusion_ranks_a_hit_both_searches_found_first():
     assert [h.id for h in fuse([[a, b], [c, b]], 2)] == ["b", "a"]
 
 
+def _search(question: str, best: float) -> SimpleNamespace:
+    return SimpleNamespace(question=question, hits=[SimpleNamespace(score=best - 0.2), SimpleNamespace(score=best)])
+
+
+def test_a_turn_without_pointing_words_continues_only_when_the_subject_clearly_raises_its_best_match():
+    alone, joined = _search("What type should the input be?", 0.24), _search("batch endpoint ... input?", 0.40)
+    assert kept_searches([alone, joined]) == [joined]  # vague alone: the conversation's subject decides
+    near = _search("joined", 0.24 + CONTINUES_GAIN - 0.01)
+    assert kept_searches([alone, near]) == [alone, near]  # a new topic keeps its own search first, fused
+    assert kept_searches([joined]) == [joined]  # a follow-up that refers back was searched joined only
+
+
+def test_the_prompt_names_the_question_a_turn_follows_up_on_and_nothing_for_a_new_topic():
+    history = _pairs("What is blue/green deployment?", "How do I send all the traffic to the blue one?")
+    question = "and how do I delete the endpoint afterwards?"
+    assert follows(question, history, search_question(question, history)) == (
+        "What is blue/green deployment? How do I send all the traffic to the blue one?"
+    )
+    assert follows("How do I register a model?", history, "How do I register a model?") == ""
+    assert follows("Which one?", [], "Which one?") == ""
+
+
 def test_focus_keeps_the_sentences_that_bear_on_the_question_and_whole_code_blocks():
     code = "```python\nsweep_job = job.sweep(sampling_algorithm='grid')\n\nprint(sweep_job)\n```"
     text = f"Grid sampling tries every combination. The weather was fine. {'Filler words here. ' * 10}\n{code}"
@@ -83,6 +114,7 @@ def test_a_follow_up_that_needs_the_history_finds_its_chapter(notes: Path):
     found = followup_passages_for(second["question"], search_question(second["question"], history), history)
     assert found["covered"] and second["chapter"] in _chapters(found), found["passages"]
     assert found["question"] == second["question"]  # the prompt keeps what the student asked
+    assert found["follows"] == first["question"]
 
 
 def test_a_standalone_second_turn_is_not_dragged_back(notes: Path):
@@ -93,6 +125,19 @@ def test_a_standalone_second_turn_is_not_dragged_back(notes: Path):
     found = followup_passages_for(second["question"], search_question(second["question"], history), history)
     chapters = _chapters(found)
     assert second["chapter"] in chapters and first["chapter"] not in chapters, chapters
+    assert found["follows"] == ""  # nor is the answer prompt told it follows up on the MLmodel question
+
+
+def test_a_vague_turn_with_no_pointing_word_is_searched_with_the_subject(notes: Path):
+    conv = CONVERSATIONS["conv-21"]  # dev: start a batch scoring job, then "What type should the input be?"
+    first, second = conv["turns"]
+    assert not refers_back(second["question"])
+    history = _pairs(first["question"])
+    found = followup_passages_for(second["question"], search_question(second["question"], history), history)
+    # Searched alone it found prompt flow and AutoML passages first; the key term was in none of the three.
+    assert _chapters(found) == [second["chapter"]] * 3, found["passages"]
+    assert any("URI_FOLDER" in p["text"] for p in found["passages"]), found["passages"]
+    assert found["follows"] == first["question"]
 
 
 @pytest.mark.llm
