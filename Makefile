@@ -98,11 +98,12 @@ test: setup $(CHROMIUM)
 # The quick inner loop: every test that needs no model server (the `llm` marker, given in tests/conftest.py to any
 # test using the llm_server fixture) but the five `slow` ones (make test runs them: the three kill -9 ingest tests in
 # tests/test_ingest_faults.py, the key-leak test in tests/test_secrets.py and the load test in tests/test_load.py),
-# in CHECK_WORKERS pytest-xdist workers. worksteal gives each worker one half of the tests in file order and moves
-# the tail of the busier half to an idle one, so a module's tests (and its module-scoped servers, indexes and pf
+# in CHECK_WORKERS pytest-xdist workers (3 on 2 cores: a worker waiting on a child process or the browser leaves
+# a core to the others). worksteal gives each worker a share of the tests in file order and moves the tail of a
+# busier share to an idle one, so a module's tests (and its module-scoped servers, indexes and pf
 # homes) mostly stay on one worker; the session's notes index is built once for all (tests/conftest.py). The study
 # page tests need no model but do drive chromium.
-CHECK_WORKERS ?= 2
+CHECK_WORKERS ?= 3
 check: setup $(CHROMIUM)
 	@start=$$(date +%s); $(BIN)/ruff check . && \
 	  $(PY) -m pytest -q -m "not llm and not slow" -n $(CHECK_WORKERS) --dist worksteal --durations=10; \

@@ -45,3 +45,26 @@ def pf_flow_test(env: dict[str, str], flow: Path | str, **inputs: str) -> tuple[
         cwd=PROJECT_ROOT,
     )
     return proc.returncode, flow_output(proc.stdout), proc.stdout + proc.stderr
+
+
+def in_process_flow(flow: Path | str, base_url: str):
+    """The flow loaded by promptflow in this process, as the chat page loads it, with every node that takes a
+    connection given one to the OpenAI-compatible server at base_url (an object, so no pf home is read). For tests
+    of what a flow does with its inputs: it costs a call where a `pf flow test` child process costs ~9 s of start-up
+    (promptflow, torch, the embedding model); one `pf flow test` per command still covers the command itself."""
+    import yaml
+    from promptflow.client import load_flow
+    from promptflow.connections import OpenAIConnection
+    from promptflow.entities import FlowContext
+
+    dag = yaml.safe_load((Path(flow) / "flow.dag.yaml").read_text(encoding="utf-8"))
+    takes_connection = [node["name"] for node in dag["nodes"] if "connection" in node.get("inputs", {})]
+    takes_connection += [name for name, node in dag.get("node_variants", {}).items() if _variants_take_connection(node)]
+    connection = OpenAIConnection(name="local", api_key="sk-no-key-needed", base_url=base_url)
+    loaded = load_flow(str(flow))
+    loaded.context = FlowContext(connections={name: {"connection": connection} for name in takes_connection})
+    return loaded
+
+
+def _variants_take_connection(node_variants: dict) -> bool:
+    return any("connection" in v["node"].get("inputs", {}) for v in node_variants.get("variants", {}).values())

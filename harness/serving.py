@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -42,10 +43,29 @@ def serving(command: list[str], env: dict[str, str], ready_url: str, log: Path, 
 
 @contextmanager
 def running_app(env: dict[str, str], port: int, log: Path, *args: str) -> Iterator[str]:
-    """app.py in a child process; yields its URL once the page answers."""
+    """app.py in a child process; yields its URL once the page answers. Its question bank and progress file are
+    copies beside the log unless env names them: the page writes both (answers, background generation for notes
+    that have no questions yet), and a test or benchmark must never rewrite the bank that ships in study/data."""
     url = f"http://127.0.0.1:{port}/"
+    env = private_study_state(env, log.parent / f"{log.stem}-study")
     with serving([sys.executable, "app.py", "--port", str(port), *args], env, url, log):
         yield url
+
+
+SHIPPED_BANK = PROJECT_ROOT / "study" / "data"
+
+
+def private_study_state(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """env with STUDYFLOW_STUDY_BANK (a copy of the shipped bank in folder) and STUDYFLOW_STUDY_DB (in folder) set,
+    where env does not set them already."""
+    env = dict(env)
+    if "STUDYFLOW_STUDY_BANK" not in env:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("bank.jsonl", "bank_meta.json"):
+            shutil.copy(SHIPPED_BANK / name, folder / name)
+        env["STUDYFLOW_STUDY_BANK"] = str(folder / "bank.jsonl")
+    env.setdefault("STUDYFLOW_STUDY_DB", str(folder / "progress.sqlite3"))
+    return env
 
 
 def _heartbeat(url: str) -> bool:

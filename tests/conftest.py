@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -24,6 +25,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "llm_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.llm)
+
+
+SHIPPED_DATA = PROJECT_ROOT / "study" / "data"
+
+
+def _shipped_data() -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(SHIPPED_DATA.iterdir()) if p.is_file()}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_SHIPPED_KEY] = _shipped_data()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # A test that writes the shipped question bank (an app, a CLI or a generator run pointed at the default paths)
+    # fails the run: that bank is data the project ships, and a test run had once rewritten it unnoticed.
+    before = session.config.stash.get(_SHIPPED_KEY, None)
+    changed = sorted(k for k, v in _shipped_data().items() if before is not None and before.get(k) != v)
+    if changed:
+        print(f"\nFAILED: a test wrote the shipped study data: {', '.join(changed)} in {SHIPPED_DATA}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_SHIPPED_KEY = pytest.StashKey[dict]()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ for a few, the real Q&A and chat flows on the local model."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 
@@ -17,7 +16,8 @@ from answering.question import MAX_QUESTION_CHARS, QuestionError, check_question
 from answering.show import render
 from core.paths import PROJECT_ROOT
 from core.text import strip_controls
-from harness.pf import PF, pf_flow_test
+from harness.pf import PF, in_process_flow, pf_flow_test
+from harness.ports import free_port
 
 QA = PROJECT_ROOT / "flows" / "qa"
 CHAT = PROJECT_ROOT / "flows" / "chat"
@@ -102,32 +102,37 @@ def test_an_answer_with_escape_codes_is_printed_without_them() -> None:
 # --- through pf, as `make ask` runs it ------------------------------------------------------------------------
 
 
-def make_ask(env: dict[str, str], question: str | bytes) -> subprocess.CompletedProcess:
-    """`make ask Q=...`: pf flow test piped into answering.show, the question as raw argv bytes if given so."""
+def make_ask(env: dict[str, str], question: str | bytes) -> tuple[subprocess.CompletedProcess, str]:
+    """`make ask Q=...`: pf flow test piped into answering.show, the question as raw argv bytes if given so.
+    Returns what answering.show printed and everything pf printed (its log and the outputs)."""
     arg = question if isinstance(question, bytes) else question.encode("utf-8", "surrogatepass")
     test = subprocess.run(
         [PF, "flow", "test", "--flow", str(QA), "--inputs", b"question=" + arg],
         env=env, capture_output=True, timeout=600, cwd=PROJECT_ROOT,
     )  # fmt: skip
-    return subprocess.run(
+    shown = subprocess.run(
         [PF.replace("/pf", "/python"), "-m", "answering.show"],
         input=test.stdout, env=env, capture_output=True, timeout=60, cwd=PROJECT_ROOT,
     )  # fmt: skip
+    return shown, (test.stdout + test.stderr).decode("utf-8", "replace")
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        "天気はどうですか？ 🌦️",  # not in the notes, in Japanese
-        "\x1b[2J\x1b[31mWho won the 2018 FIFA World Cup?\x1b]0;owned\x07",
-    ],
-    ids=["japanese", "escape-codes"],
-)
-def test_uncovered_hostile_questions_print_the_decline_and_nothing_raw(pf_env_dead_model, question) -> None:
-    shown = make_ask(pf_env_dead_model, question)
+def test_an_uncovered_question_in_another_script_with_an_emoji_is_declined(notes_index, monkeypatch) -> None:
+    monkeypatch.setenv("STUDYFLOW_CHROMA_DIR", str(notes_index))
+    flow = in_process_flow(QA, f"http://127.0.0.1:{free_port()}/v1")  # nobody listens: a model call would fail
+    result = flow(question="天気はどうですか？ 🌦️")  # not in the notes, in Japanese
+    assert render(result) == NOT_COVERED and result["citations"] == [], result
+
+
+def test_an_uncovered_question_full_of_escape_codes_prints_the_decline_and_nothing_raw(pf_env_dead_model) -> None:
+    question = "\x1b[2J\x1b[31mWho won the 2018 FIFA World Cup?\x1b]0;owned\x07"
+    shown, log = make_ask(dict(pf_env_dead_model, PYTHONIOENCODING="utf-8"), question)
     out = shown.stdout.decode("utf-8")
-    assert shown.returncode == 0 and out.strip() == NOT_COVERED, (out, shown.stderr[-2000:])
+    assert shown.returncode == 0 and out.strip() == NOT_COVERED, (out, shown.stderr[-2000:], log[-2000:])
     assert b"Traceback" not in shown.stderr
+    # Nor in anything pf printed on the way (its node log, the outputs as JSON): no raw escape reaches the terminal.
+    raw = [line for line in log.splitlines() if "\x1b" in line]
+    assert "Node question completes" in log and raw == [], raw[:3]
 
 
 def test_a_question_of_escape_codes_only_fails_in_one_line(pf_env_dead_model) -> None:
@@ -162,12 +167,3 @@ def test_a_noisy_question_in_the_chat_flow_is_answered_without_its_escape_codes(
     assert code == 0, log[-3000:]
     assert not UNSAFE.search(result["answer"]) and not UNSAFE.search(result["standalone_question"])
     assert "grid" in result["answer"].lower(), result["answer"]
-
-
-def test_pf_logs_questions_as_escaped_text(pf_env_dead_model) -> None:
-    """pf's own log line "Execute flow with data {...}" shows the question as a Python repr: no raw escape."""
-    env = dict(pf_env_dead_model, PYTHONIOENCODING="utf-8")
-    code, result, log = pf_flow_test(env, QA, question="\x1b[2JWho won the 2018 FIFA World Cup?")
-    assert code == 0 and result["answer"] == NOT_COVERED, log[-2000:]
-    assert "\x1b" not in log, [line for line in log.splitlines() if "\x1b" in line][:3]
-    assert os.linesep not in result["answer"]

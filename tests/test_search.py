@@ -15,6 +15,7 @@ from answering.retrieval import Retrieval, retrieve
 from core.paths import PROJECT_ROOT
 from harness.cli import RunCli
 from harness.questions import DEV_SET, load_questions
+from ingest.search import main as search_cli
 from ingest.search import search
 
 HIT_KEYS = {"text", "score", "chapter", "section", "source", "lines"}
@@ -97,10 +98,11 @@ def test_hybrid_and_dense_retrieval_both_run(notes_index: Path) -> None:
     )
 
 
-def test_search_cli_prints_one_json_line_of_hits(notes_index: Path, run_cli: RunCli) -> None:
-    result = run_cli(notes_index, "-m", "ingest.search", "bandit policy slack", "-k", "5", "--json")
-    assert result.returncode == 0, result.stderr
-    [line] = result.stdout.splitlines()
+def test_search_cli_prints_one_json_line_of_hits(notes_index: Path, monkeypatch, capsys) -> None:
+    # main() in-process (a child process costs seconds of imports); the next test runs the command itself.
+    monkeypatch.setenv("STUDYFLOW_CHROMA_DIR", str(notes_index))
+    assert search_cli(["bandit policy slack", "-k", "5", "--json"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
     hits = json.loads(line)
     assert isinstance(hits, list) and len(hits) == 5
     for hit in hits:

@@ -15,7 +15,7 @@ from answering.decline import NOT_COVERED
 from answering.retrieval import retrieve
 from core.paths import PROJECT_ROOT
 from harness.cli import RunCli
-from harness.pf import pf_flow_test, pf_home
+from harness.pf import in_process_flow
 from harness.ports import free_port
 from harness.serving import chroma_server as running_chroma
 from ingest import FilterError
@@ -205,14 +205,12 @@ def test_filters_work_the_same_on_a_chroma_server(
     assert {h.chapter for h in search("lava and ice", k=5, chapter="2")} == {"Chapter 2. Glaciers"}
 
 
-def test_the_qa_flow_takes_a_source_filter(index: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_the_qa_flow_takes_a_source_filter(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A question the course covers and the labs do not: with source=labs the passages are the labs' and the gate,
     # counting only the labs' words, declines it before any LLM call (so this needs no model and is quick).
-    env = pf_home(tmp_path_factory.mktemp("pf-sources"), f"http://127.0.0.1:{free_port()}/v1")
-    env["STUDYFLOW_CHROMA_DIR"] = str(index)
-    flow = PROJECT_ROOT / "flows" / "qa"
-    code, result, log = pf_flow_test(env, flow, question="How do glaciers carve U-shaped valleys?", source="labs")
-    assert code == 0 and result is not None, log[-3000:]
+    monkeypatch.setenv("STUDYFLOW_CHROMA_DIR", str(index))
+    flow = in_process_flow(PROJECT_ROOT / "flows" / "qa", f"http://127.0.0.1:{free_port()}/v1")
+    result = flow(question="How do glaciers carve U-shaped valleys?", source="labs")
     assert result["answer"] == NOT_COVERED and result["citations"] == []
     shown = [line.split("] ", 1)[1] for line in result["context"].splitlines() if line[:1] == "[" and "] " in line]
     assert shown and set(shown) <= {"Pull an espresso shot", "Feed a sourdough starter"}, shown
