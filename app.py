@@ -16,7 +16,9 @@ from collections.abc import Iterator
 # Before gradio is imported: it reads these at import time. No analytics, no hub, nothing leaves the machine.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED", "true")
+from core.pf_env import use_project_pf_home  # noqa: E402
+
+use_project_pf_home()  # the project's pf home and pf's offline settings, with or without make or activation
 
 import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402

@@ -55,3 +55,16 @@ def test_a_private_pf_home_keeps_the_offline_settings(tmp_path: Path) -> None:
         k: v for k, v in pf_settings().items() if k not in ("PF_HOME_DIRECTORY", "XDG_DATA_HOME")
     }
     assert settings["TELEMETRY_ENABLED"] == "false" and settings["HF_HUB_OFFLINE"] == "1"
+
+
+@pytest.mark.parametrize("package", ["study", "bench", "eval.agreement", "app"])
+def test_the_python_entry_points_that_start_promptflow_take_the_projects_pf_settings(package: str, tmp_path) -> None:
+    # `python -m study generate`, `python -m bench.x`, `python -m eval.agreement`, `python app.py` run without make
+    # or activation: pf's settings are in place before promptflow is imported, so it reads the project's pf home
+    # and tries no Azure settings host.
+    python = PROJECT_ROOT / ".venv" / "bin" / "python"
+    show = f"import json, os, {package}; print(json.dumps({{k: os.environ.get(k) for k in {sorted(pf_settings())!r}}}))"
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT)}
+    proc = subprocess.run([str(python), "-c", show], env=clean, cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == pf_settings()
