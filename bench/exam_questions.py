@@ -4,7 +4,7 @@ form) and the Q&A flow's way (fused retrieval, the gate on the stem, option-orde
 for a goal check / true-false one Yes-No question: answering.exam_answer.choose), per form; the gate's false
 declines, declines of the uncovered exam questions (exam_uncovered.jsonl), seconds and prompt tokens.
 
-python -m bench.exam_questions [--split heldout|dev] [--limit N]
+python -m bench.exam_questions [--split heldout|dev] [--limit N] [--focus CHARS] [--flow-only]
 
 The held-out split is the default: methods and thresholds were chosen on dev. The flow's figure runs the flow's
 node functions in this process (passages_for, then choose), so it can count prompt tokens; tests/test_exam_flow.py
@@ -25,6 +25,7 @@ from answering.exam_question import ExamQuestion, parse
 from answering.exam_verdict import ask_verdict, letters
 from answering.passages import passages_for
 from answering.question import check_question
+from answering.shared_focus import shared_focus
 from core.errors import StudyflowError
 from core.paths import PROJECT_ROOT
 from core.text import strip_html
@@ -67,22 +68,30 @@ def _one(
     tokens: list[int],
     declined: list[str],
     verbose: bool,
+    focus: int = 0,
+    baselines: bool = True,
 ) -> None:
-    """One question's three answers, counted into tally (per form and "all")."""
+    """One question's three answers, counted into tally (per form and "all"). focus > 0: the flow's passages cut
+    together to that many characters of what bears on the stem and options (answering.shared_focus), a variant
+    to compare; baselines False: the flow only (closed book and oracle count as misses)."""
     question = parse(row["question"])
     key = sorted(row["answer"])
     start = time.perf_counter()
     retrieval = passages_for(check_question(row["question"]))
     if retrieval["covered"]:
-        chosen = choose(question, retrieval["passages"], connection, "local", vocab=vocab)
+        passages = retrieval["passages"]
+        if focus:
+            texts = shared_focus([p["text"] for p in passages], row["question"], focus)
+            passages = [dict(p, text=t) for p, t in zip(passages, texts, strict=True)]
+        chosen = choose(question, passages, connection, "local", vocab=vocab)
         flow, closed = chosen.choice, chosen.closed_book  # choose's closed-book call is the baseline's
         took = time.perf_counter() - start
-        if not closed:  # a goal check / true-false asks no closed-book vote: the baseline's own call
+        if not closed and baselines:  # a goal check / true-false asks no closed-book vote: the baseline's own call
             closed, _ = ask_letters(connection, "local", question, [], list(question.options))
     else:
         flow = []
-        closed, _ = ask_letters(connection, "local", question, [], list(question.options))
-    oracle = oracle_letters(question, oracle_passages(row, notes), connection)
+        closed = ask_letters(connection, "local", question, [], list(question.options))[0] if baselines else []
+    oracle = oracle_letters(question, oracle_passages(row, notes), connection) if baselines else []
     # Counted once every call of the question is done (a retry repeats them all).
     if retrieval["covered"]:
         seconds.append(took)
@@ -102,7 +111,9 @@ def _one(
         print(f"  {row['id']} {row['form']:9s} key={''.join(key)} {marks} {votes}", flush=True)
 
 
-def evaluate(rows: list[dict], connection: OpenAIConnection, verbose: bool = True) -> dict:
+def evaluate(
+    rows: list[dict], connection: OpenAIConnection, verbose: bool = True, focus: int = 0, baselines: bool = True
+) -> dict:
     notes = NOTES.read_text(encoding="utf-8").split("\n")
     vocab = vocabulary()
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -110,7 +121,7 @@ def evaluate(rows: list[dict], connection: OpenAIConnection, verbose: bool = Tru
     for row in rows:
         for _attempt in range(3):  # the shared model server may be restarted by someone else mid-run
             try:
-                _one(row, connection, notes, vocab, tally, seconds, tokens, declined, verbose)
+                _one(row, connection, notes, vocab, tally, seconds, tokens, declined, verbose, focus, baselines)
                 break
             except StudyflowError as error:
                 print(f"  {row['id']} retry after: {error}", flush=True)
@@ -142,11 +153,13 @@ def table(split: str, result: dict) -> str:
     return f"exam questions, {split} split:\n" + "\n".join(lines)
 
 
-def main(split: str = "heldout", limit: int | None = None, verbose: bool = True) -> dict:
+def main(
+    split: str = "heldout", limit: int | None = None, verbose: bool = True, focus: int = 0, baselines: bool = True
+) -> dict:
     connection = OpenAIConnection(api_key="sk-no-key-needed", base_url=f"http://127.0.0.1:{llm_port()}/v1")
     rows = [r for r in load_questions(FOLDER / "exam_questions.jsonl") if split == "all" or r["split"] == split]
     rows = rows[:limit] if limit else rows
-    result = evaluate(rows, connection, verbose)
+    result = evaluate(rows, connection, verbose, focus, baselines)
     declined, total, answered = uncovered_declines(split)
     result["uncovered_declined"] = f"{declined}/{total}"
     print(table(split, result))
@@ -163,5 +176,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", default="heldout", choices=["heldout", "dev", "all"])
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions (a bounded run)")
+    parser.add_argument("--focus", type=int, default=0, help="the flow's passages cut together to CHARS characters")
+    parser.add_argument("--flow-only", action="store_true", help="no closed-book and oracle baselines")
     args = parser.parse_args()
-    main(args.split, args.limit)
+    main(args.split, args.limit, focus=args.focus, baselines=not args.flow_only)

@@ -4,12 +4,20 @@
 - `quote_not_in_passage`: the quoted sentence really is in the passage (case, spacing and markdown aside).
 - `unknown_word`: every word of the question is a word of the notes or of English (the embedder's vocabulary): a
   misspelt stem ("invironment") is a garbled question.
+- `stem_without_subject`: a stem asking for a name or term ("What is the name of the package?") says what it is about
+  with at least two words of the passage beyond the asking ones; else only a reader of the passage knows which
+  package is meant, or the stem is a definition of plain English ("when a process or service starts").
 - `asks_for_several`: a stem asking for two or more things ("What are two options ...") keys a single one.
+- `option_repeats_stem`: no option is what the stem sets the answer against ("preferred over notebooks", option
+  "notebooks"): the stem itself rules it out.
 - `distractor_supported`: no wrong option is named by the very sentence that makes the key right (a list of
   policies quoted for "which one is a policy?" makes two options right).
 - `key_not_in_quote`: the quote (with the words just before it, where its "it" points) names the key's own words
   more than any wrong option's: a quote that names two options alike, or none, does not decide the question.
 - `answer_not_in_passage`: most words of a flash card's answer are words of the passage.
+- `one_of_several`: a flash card's answer is not one item of a list in the passage when the question names nothing
+  that sets that item apart from the others ("How can you create a workspace?" keyed on one of four ways grades the
+  other three wrong).
 - `passage_disagrees`: the model, given the passage itself and the question in two option orders, picks the key
   both times (the oracle check: a key the passage does not bear out, or a second right option, fails it).
 - `round_trip`: the exam answering, given only the question, picks the key (study.round_trip).
@@ -36,18 +44,24 @@ DISTRACTOR_SUPPORTED = "distractor_supported"
 ROUND_TRIP = "round_trip"
 NEAR_DUPLICATE = "near_duplicate"
 UNKNOWN_WORD = "unknown_word"
+STEM_WITHOUT_SUBJECT = "stem_without_subject"
 ASKS_FOR_SEVERAL = "asks_for_several"
+OPTION_REPEATS_STEM = "option_repeats_stem"
 KEY_NOT_IN_QUOTE = "key_not_in_quote"
 ANSWER_NOT_IN_PASSAGE = "answer_not_in_passage"
+ONE_OF_SEVERAL = "one_of_several"
 PASSAGE_DISAGREES = "passage_disagrees"
 REASONS = (
     INCOMPLETE,
     QUOTE_NOT_IN_PASSAGE,
     UNKNOWN_WORD,
+    STEM_WITHOUT_SUBJECT,
     ASKS_FOR_SEVERAL,
+    OPTION_REPEATS_STEM,
     DISTRACTOR_SUPPORTED,
     KEY_NOT_IN_QUOTE,
     ANSWER_NOT_IN_PASSAGE,
+    ONE_OF_SEVERAL,
     PASSAGE_DISAGREES,
     ROUND_TRIP,
     NEAR_DUPLICATE,
@@ -194,21 +208,150 @@ def answer_problem(candidate: dict, passage_text: str) -> str | None:
     return None
 
 
+# Words a stem asks with rather than about: "What is the name of / the term used to describe / the type of ...".
+_ASKING = frozenset(
+    w[:STEM_CHARS]
+    for w in "name names named term terms call called describe described type types kind kinds used using".split()
+)
+# As nouns only: "Which two methods does the passage name?" asks for no name.
+_ASKS_FOR_A_NAME = re.compile(
+    r"\b(?:the|a|what|which) (?:name|term)s?\b|\b(?:what|which) (?:type|kind)s?\b|\b(?:type|kind)s? of\b|\bcalled\b",
+    re.IGNORECASE,
+)
+# "the package" alone leaves open which package; "group model training results" pins the fact down. A stem that
+# asks no name ("What is the main goal of MLOps?", "What is MLflow?") names its subject even with one word.
+MIN_SUBJECT_WORDS = 2
+
+
+def subject_problem(candidate: dict, passage_text: str) -> str | None:
+    """A stem asking for a name or term with fewer than MIN_SUBJECT_WORDS of its own words (the asking words aside)
+    in the passage: it does not say which of the notes' things it means, or it defines plain English."""
+    prompt = prompt_of(candidate)
+    if not _ASKS_FOR_A_NAME.search(prompt):
+        return None
+    subject = set(own_words(prompt, _ASKING)) & set(stems(passage_text))
+    if len(subject) < MIN_SUBJECT_WORDS:
+        named = ", ".join(dict.fromkeys(w for w in plain_words(prompt) if w[:STEM_CHARS] in subject)) or "none"
+        return f"the question asks for a name, and only {len(subject)} of its words are in the passage ({named})"
+    return None
+
+
+# Words by which a stem sets its answer against something: "preferred over notebooks", "rather than the SDK".
+_CONTRAST = frozenset("over than instead versus vs unlike besides except compared apart".split())
+_FILLER = FUNCTION_WORDS | _SMALL_WORDS | {"using", "with"}
+CONTRAST_SPAN = 4  # words after the contrast word that can name the thing set against
+
+
+def _contrasted(stem: str) -> list[set[str]]:
+    """The stems of each run of words the stem sets its answer against, up to the next small word."""
+    words = plain_words(stem)
+    runs = []
+    for i, word in enumerate(words):
+        if word not in _CONTRAST:
+            continue
+        rest = words[i + 1 :]
+        start = next((j for j, w in enumerate(rest) if w not in _FILLER), len(rest))  # "instead of a notebook"
+        run = []
+        for w in rest[start : start + CONTRAST_SPAN]:
+            if w in _FILLER:
+                break
+            run.append(w[:STEM_CHARS])
+        if run:
+            runs.append(set(run))
+    return runs
+
+
+def contrast_problem(candidate: dict) -> str | None:
+    """An option that is what the stem sets the answer against: the stem rules it out by itself. Only after a
+    contrast word: an option merely sharing the stem's words ("command" for "Which parameter of a command job ...")
+    is often the best distractor."""
+    if candidate.get("kind") != "mcq":
+        return None
+    runs = _contrasted(candidate["stem"])
+    for letter in OPTION_LETTERS:
+        option = set(own_words(candidate["options"][letter], set()))
+        if option and any(option <= run for run in runs):
+            return f"option {letter} ({candidate['options'][letter]}) is what the stem sets the answer against"
+    return None
+
+
+_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*\S)")
+# A question that picks an item by its place ("the first step", "after training") sets it apart from the others.
+_POSITION = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|last|final|next|previous|before|after)\b|\d",
+    re.IGNORECASE,
+)
+MIN_LIST_ITEMS = 2
+
+
+def list_items(passage_text: str) -> list[list[str]]:
+    """The passage's markdown lists of at least MIN_LIST_ITEMS items, each as its items' texts at one indentation; a
+    line of other text ends a list, a blank line does not."""
+    lists: list[list[str]] = []
+    current: dict[int, list[str]] = {}
+    for line in passage_text.splitlines():
+        found = _ITEM.match(line)
+        if found:
+            current.setdefault(len(found.group(1)), []).append(found.group(2))
+        elif line.strip():
+            lists.extend(current.values())
+            current = {}
+    lists.extend(current.values())
+    return [items for items in lists if len(items) >= MIN_LIST_ITEMS]
+
+
+def several_items_problem(candidate: dict, passage_text: str) -> str | None:
+    """A flash card whose quote is one item of a list and whose answer only that item holds, while the question
+    names no word of that item the other items lack: the question has every item for an answer."""
+    if candidate.get("kind") != "recall" or _POSITION.search(candidate["question"]):
+        return None
+    question = set(own_words(candidate["question"], set()))
+    answer = set(own_words(candidate["answer"], question))
+    quote = plain_words(candidate["quote"])
+    if not answer:
+        return None
+    for items in list_items(passage_text):
+        words = [set(stems(item)) for item in items]
+        holders = [n for n, w in enumerate(words) if answer <= w]
+        if len(holders) != 1:
+            continue
+        n = holders[0]
+        item = plain_words(items[n])
+        if not (_contains_copy(quote, item) or _contains_copy(item, quote)):
+            continue
+        others = set().union(*(w for m, w in enumerate(words) if m != n))
+        if not question & (words[n] - others):
+            return f"the answer is 1 of {len(items)} items the passage lists ({items[n]}); the question picks none"
+    return None
+
+
 def reject(candidate: dict, reason: str, detail: str) -> dict:
     return {**candidate, "rejected": [*candidate.get("rejected", []), reason], "detail": detail}
+
+
+Check = Callable[[dict], str | None]  # a candidate -> why it fails, or None
+
+
+def passage_checks(passage_text: str, known: frozenset[str] = frozenset()) -> tuple[tuple[str, Check], ...]:
+    """(reason, check) of the checks that need only the passage, in the order they run. They run before any LLM
+    check (flows/quiz: passage_agrees and round_trip skip a candidate already rejected), so each saves model calls."""
+    return (
+        (QUOTE_NOT_IN_PASSAGE, lambda c: quote_problem(c, passage_text)),
+        (UNKNOWN_WORD, lambda c: prompt_words_problem(c, known)),
+        (STEM_WITHOUT_SUBJECT, lambda c: subject_problem(c, passage_text)),
+        (ASKS_FOR_SEVERAL, several_problem),
+        (OPTION_REPEATS_STEM, contrast_problem),
+        (DISTRACTOR_SUPPORTED, distractor_problem),
+        (KEY_NOT_IN_QUOTE, lambda c: key_support_problem(c, passage_text)),
+        (ANSWER_NOT_IN_PASSAGE, lambda c: answer_problem(c, passage_text)),
+        (ONE_OF_SEVERAL, lambda c: several_items_problem(c, passage_text)),
+    )
 
 
 def check_passage(candidates: Iterable[dict], passage_text: str, known: frozenset[str] = frozenset()) -> list[dict]:
     """The checks that need only the passage, in order; the first failure is the rejection reason. known: the
     words a question may use (known_words); empty skips the spelling check."""
-    checks = (
-        (QUOTE_NOT_IN_PASSAGE, lambda c: quote_problem(c, passage_text)),
-        (UNKNOWN_WORD, lambda c: prompt_words_problem(c, known)),
-        (ASKS_FOR_SEVERAL, several_problem),
-        (DISTRACTOR_SUPPORTED, distractor_problem),
-        (KEY_NOT_IN_QUOTE, lambda c: key_support_problem(c, passage_text)),
-        (ANSWER_NOT_IN_PASSAGE, lambda c: answer_problem(c, passage_text)),
-    )
+    checks = passage_checks(passage_text, known)
     out = []
     for candidate in candidates:
         found = (

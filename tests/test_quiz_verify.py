@@ -13,9 +13,12 @@ from study.verify import (
     DISTRACTOR_SUPPORTED,
     KEY_NOT_IN_QUOTE,
     NEAR_DUPLICATE,
+    ONE_OF_SEVERAL,
+    OPTION_REPEATS_STEM,
     PASSAGE_DISAGREES,
     QUOTE_NOT_IN_PASSAGE,
     ROUND_TRIP,
+    STEM_WITHOUT_SUBJECT,
     UNKNOWN_WORD,
     check_near_duplicates,
     check_passage,
@@ -255,3 +258,42 @@ def test_a_quote_that_fixes_a_typo_of_the_notes_is_still_their_sentence():
     assert found["rejected"] != [QUOTE_NOT_IN_PASSAGE]
     other = mcq(quote="Grid sampling tries every impossible permutation")
     assert only(check_passage(parse_reply(reply(other), PASSAGE), notes))["rejected"] == [QUOTE_NOT_IN_PASSAGE]
+
+
+def test_a_stem_asking_for_a_name_of_nothing_in_particular():
+    # "the sampling" alone: which one? A definition of plain English names nothing of the notes at all.
+    vague = only(candidates(mcq(stem="What is the name of the sampling?")))
+    assert vague["rejected"] == [STEM_WITHOUT_SUBJECT] and "(sampling)" in vague["detail"]
+    english = only(candidates(mcq(stem="What is the term used to describe when a process starts?")))
+    assert english["rejected"] == [STEM_WITHOUT_SUBJECT]
+    specific = mcq(stem="What is the name of the sampling that needs discrete hyperparameters?")
+    assert only(candidates(specific))["rejected"] == []
+
+
+def test_an_option_the_stem_sets_the_answer_against():
+    options = {"A": "Grid sampling", "B": "Random sampling", "C": "Bayesian sampling", "D": "Sobol sampling"}
+    stem = "Which sampling is preferred over random sampling for discrete hyperparameters?"
+    found = only(candidates(mcq(stem=stem, options=options)))
+    assert found["rejected"] == [OPTION_REPEATS_STEM] and "Random sampling" in found["detail"]
+    # Sharing a word with what the stem sets against is not being it.
+    other = stem.replace("random sampling", "a random search")
+    assert only(candidates(mcq(stem=other, options=options)))["rejected"] == []
+
+
+LIST_TEXT = (
+    "A workspace can be created by:\n"
+    "- Using the Azure portal\n"
+    "- Using the Azure CLI with the ML extension\n"
+    "- Using an ARM template\n"
+    "The workspace holds the jobs."
+)
+
+
+def test_a_flash_card_keyed_on_one_of_several_listed_ways():
+    def checked(question: str) -> dict:
+        card = recall(question=question, answer="Azure CLI", quote="Using the Azure CLI with the ML extension")
+        return only(check_passage(parse_reply(reply(card), PASSAGE), LIST_TEXT))
+
+    found = checked("How can you create a workspace?")  # the portal and the template are right answers too
+    assert found["rejected"] == [ONE_OF_SEVERAL] and "1 of 3" in found["detail"]
+    assert checked("How can you create a workspace from a shell with the ML extension?")["rejected"] == []
