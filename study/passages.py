@@ -4,14 +4,21 @@ hash, as the quiz flow's inputs and as lines of the jsonl `pf run create --file 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+
 from answering.passages import prompt_text
 
 MCQ_COUNT_BY_SIZE = {1: 6, 2: 4, 3: 3}  # passages in the chapter -> questions per passage (else 2): ~10 per chapter
-MIN_WORDS = 15  # a heading alone ("## Section 7. Other topics") has nothing to ask about
+# Counted without the headings: a section heading over a chapter heading has 20 words and nothing to ask about.
+MIN_WORDS = 15
+# Block structure only (as ingest.chunker parses the notes): a "# comment" inside a code fence is no heading.
+_MARKDOWN = MarkdownIt("commonmark").disable("inline")
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # the lines markdown-it's token maps count
 
 
 @dataclass(frozen=True)
@@ -58,12 +65,28 @@ def index_passages(root: Path | None = None) -> list[Passage]:
     ]
 
 
-def select(passages: list[Passage], chapters: list[int] | None = None) -> list[Passage]:
-    """The passages of the chapters given (all without), never one that is only a heading."""
+def body_text(passage_text: str) -> str:
+    """The passage without its heading lines: what a question can be asked about."""
+    headings = {
+        line
+        for token in _MARKDOWN.parse(passage_text)
+        if token.type == "heading_open" and token.map
+        for line in range(*token.map)
+    }
+    return "\n".join(text for n, text in enumerate(_LINE_BREAK.split(passage_text)) if n not in headings)
+
+
+def has_body(passage: Passage) -> bool:
+    """At least MIN_WORDS words besides the headings: the writing call is not spent on a heading alone."""
     from study.verify import plain_words
 
+    return len(plain_words(body_text(passage.passage_text))) >= MIN_WORDS
+
+
+def select(passages: list[Passage], chapters: list[int] | None = None) -> list[Passage]:
+    """The passages of the chapters given (all without), never one that is only headings."""
     wanted = set(chapters or [])
-    useful = [p for p in passages if len(plain_words(p.passage_text)) >= MIN_WORDS]
+    useful = [p for p in passages if has_body(p)]
     size = Counter(p.chapter for p in useful)
     return [
         replace(p, mcq_count=MCQ_COUNT_BY_SIZE.get(size[p.chapter], p.mcq_count))

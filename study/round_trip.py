@@ -4,8 +4,11 @@ exam answering changes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from answering.exam_answer import ask_letters, choose
-from answering.exam_question import parse
+from answering.exam_question import ExamQuestion, parse
 from answering.llm_client import Connection
 from answering.passages import retrieve_passages
 from study.bank import OPTION_LETTERS
@@ -33,13 +36,20 @@ def exam_letters(candidate: dict, connection: Connection, model: str, votes: int
     return choose(parse(text), passages, connection, model, vocab, permutations=votes, closed_book=votes > 1).choice
 
 
-def passage_letters(
+def passage_asks(
     candidate: dict, passage_text: str, chapter: str, connection: Connection, model: str
-) -> list[list[str]]:
-    """The letters the model picks for the candidate given its own passage as the only note, in the candidate's
-    option order and reversed (a small model leans to a position). The passage comes first in the prompt, so the
-    server reuses its tokens from one question of a passage to the next."""
+) -> list[Callable[[], list[str]]]:
+    """One call per option order, each made only when called, picking the letters for the candidate given its own
+    passage as the only note: the candidate's option order, then reversed (a small model leans to a position), so
+    study.verify.check_passage_agrees can skip the second once the first misses the key. The passage comes first
+    in the prompt, so the server reuses its tokens from one question of a passage to the next."""
     question = parse(as_pasted(candidate))
     passages = [{"n": 1, "chapter": chapter, "text": passage_text}]
     orders = [list(question.options), list(reversed(question.options))]
-    return [ask_letters(connection, model, question, passages, order)[0] for order in orders]
+    return [partial(_letters, connection, model, question, passages, order) for order in orders]
+
+
+def _letters(
+    connection: Connection, model: str, question: ExamQuestion, passages: list[dict], order: list[str]
+) -> list[str]:
+    return ask_letters(connection, model, question, passages, order)[0]

@@ -19,9 +19,12 @@
   that sets that item apart from the others ("How can you create a workspace?" keyed on one of four ways grades the
   other three wrong).
 - `passage_disagrees`: the model, given the passage itself and the question in two option orders, picks the key
-  both times (the oracle check: a key the passage does not bear out, or a second right option, fails it).
+  both times (the oracle check: a key the passage does not bear out, or a second right option, fails it). The
+  second order is asked only when the first picked the key: a miss already decides it.
 - `round_trip`: the exam answering, given only the question, picks the key (study.round_trip).
-- `near_duplicate`: the question is not another accepted question again (embedding cosine over a threshold).
+- `near_duplicate`: the question is not another accepted question again (embedding cosine over a threshold). An
+  exact repeat within one reply (same question and options, case, spacing and option order aside) is caught with
+  the passage checks, before any model call.
 
 Pure functions on candidate dicts; the LLM and the embedder are passed in, so tests need neither.
 """
@@ -36,7 +39,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from answering.words import FUNCTION_WORDS
-from study.bank import OPTION_LETTERS
+from study.bank import OPTION_LETTERS, normalize
 from study.candidates import INCOMPLETE
 
 QUOTE_NOT_IN_PASSAGE = "quote_not_in_passage"
@@ -349,8 +352,8 @@ def passage_checks(passage_text: str, known: frozenset[str] = frozenset()) -> tu
 
 
 def check_passage(candidates: Iterable[dict], passage_text: str, known: frozenset[str] = frozenset()) -> list[dict]:
-    """The checks that need only the passage, in order; the first failure is the rejection reason. known: the
-    words a question may use (known_words); empty skips the spelling check."""
+    """The checks that need only the passage, in order, then the exact repeats of the reply; the first failure is
+    the rejection reason. known: the words a question may use (known_words); empty skips the spelling check."""
     checks = passage_checks(passage_text, known)
     out = []
     for candidate in candidates:
@@ -360,6 +363,36 @@ def check_passage(candidates: Iterable[dict], passage_text: str, known: frozense
             else next(((reason, problem) for reason, check in checks if (problem := check(candidate))), None)
         )
         out.append(reject(candidate, *found) if found else candidate)
+    return check_exact_repeats(out)
+
+
+def repeat_key(candidate: dict) -> tuple:
+    """What two candidates share when one is the other again: kind, question, and the options as a set (a flash
+    card: its answer), case, spacing and punctuation aside."""
+    if candidate.get("kind") == "mcq":
+        return "mcq", normalize(candidate["stem"]), frozenset(normalize(v) for v in candidate["options"].values())
+    return candidate.get("kind"), normalize(prompt_of(candidate)), normalize(candidate.get("answer", ""))
+
+
+def check_exact_repeats(candidates: Sequence[dict]) -> list[dict]:
+    """Candidates in order: one that is an earlier still-accepted candidate again is a near duplicate. Without a
+    model or an embedder, so a small model's copies of one question never reach the model checks (each copy of a
+    multiple-choice question cost 3 calls before check_near_duplicates caught it after the flow). Only against the
+    accepted: a copy of a rejected candidate failed the same checks, or passed them with another key or quote."""
+    first: dict[tuple, int] = {}
+    out = []
+    for n, candidate in enumerate(candidates, 1):
+        if candidate.get("rejected"):
+            out.append(candidate)
+            continue
+        key = repeat_key(candidate)
+        if key in first:
+            question = prompt_of(candidate)
+            detail = f"an exact repeat of candidate {first[key]} of the reply, before any model check: {question!r}"
+            out.append(reject(candidate, NEAR_DUPLICATE, detail))
+        else:
+            first[key] = n
+            out.append(candidate)
     return out
 
 
@@ -370,22 +403,41 @@ def known_words(vocabulary: frozenset[str], word_pieces: frozenset[str]) -> froz
 
 
 Picker = Callable[[dict], list[str]]  # an mcq candidate -> the letters the exam answering picks from its stem alone
+Ask = Callable[[], list[str]]  # one model call: the letters picked in one option order
+OrderAsks = Callable[[dict], Sequence[Ask]]  # an mcq candidate -> one Ask per option order, none of them made yet
 
 
-def check_passage_agrees(candidates: Iterable[dict], pick_both: Callable[[dict], list[list[str]]]) -> list[dict]:
-    """Each still-accepted mcq: given the passage, the model picks its key in every option order it is asked."""
+def picks_until_miss(asks: Sequence[Ask], key: str) -> list[list[str]]:
+    """The letters picked in each order, asked in turn until one misses the key: the rest cannot change the
+    verdict, and each is a model call."""
+    picks: list[list[str]] = []
+    for ask in asks:
+        picks.append(ask())
+        if picks[-1] != [key]:
+            break
+    return picks
+
+
+def check_passage_agrees(candidates: Iterable[dict], asks_in_orders: OrderAsks) -> list[dict]:
+    """Each still-accepted mcq: given the passage, the model picks its key in every option order; an order after
+    the first miss is not asked."""
     out = []
     for candidate in candidates:
         if candidate.get("rejected") or candidate.get("kind") != "mcq":
             out.append(candidate)
             continue
-        picks = pick_both(candidate)
+        asks = asks_in_orders(candidate)
+        picks = picks_until_miss(asks, candidate["key"])
         if all(p == [candidate["key"]] for p in picks):
             out.append(candidate)
-        else:
-            said = " then ".join(", ".join(p) or "nothing" for p in picks)
-            detail = f"given the passage, the model picked {said}; the key is {candidate['key']}"
-            out.append(reject(candidate, PASSAGE_DISAGREES, detail))
+            continue
+        said = " then ".join(", ".join(p) or "nothing" for p in picks)
+        detail = f"given the passage, the model picked {said}; the key is {candidate['key']}"
+        skipped = len(asks) - len(picks)
+        if skipped:
+            orders = "option order was" if skipped == 1 else f"{skipped} option orders were"
+            detail += f"; the other {orders} not asked (the key must be picked in every order)"
+        out.append(reject(candidate, PASSAGE_DISAGREES, detail))
     return out
 
 

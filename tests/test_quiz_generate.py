@@ -4,6 +4,7 @@ after Ctrl-C, the bank merged and the work file kept. The llm-marked test runs t
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from harness.pf import pf_flow_test
 from study import bank as bank_data
 from study import generate
 from study.candidates import parse_reply
-from study.passages import Passage
+from study.passages import Passage, select
 from study.verify import check_passage
 from tests.study_fixtures import bank_of, mcq, recall
 
@@ -192,3 +193,18 @@ def test_a_hand_flash_card_stays_until_a_generated_one_passes(bank_path: Path):
 
     run([passage(1)], McqOnly(), bank_path)
     assert bank_data.load(bank_path).by_id()[hand.id].accepted
+
+
+def test_a_passage_of_headings_only_is_not_sent_to_the_writing_call():
+    headings = "##  Section 6. Deploy and consume models with Azure Machine Learning\n###  Chapter 18. Deploy a model"
+    body = "- A managed online endpoint serves a model in real time and Azure manages the compute that it runs on."
+    code = "```bash\n# to create an endpoint from the command line of the machine\naz ml online-endpoint create\n```"
+    chapter = [
+        replace(passage(1, headings), passage_id="headings"),
+        replace(passage(2, f"{headings}\n{body}"), passage_id="body"),
+        replace(passage(3, code), passage_id="code"),
+    ]
+    chapter = [replace(p, chapter="Chapter 18. Deploy a model", chapter_number=18) for p in chapter]
+    chosen = select(chapter)
+    assert [p.passage_id for p in chosen] == ["body", "code"]
+    assert {p.mcq_count for p in chosen} == {4}  # a chapter of two passages: the headings alone do not count

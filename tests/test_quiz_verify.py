@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 
+from study import round_trip
 from study.candidates import INCOMPLETE, cards_in, parse_reply, response_format
 from study.verify import (
     ANSWER_NOT_IN_PASSAGE,
@@ -241,13 +242,72 @@ def test_a_flash_card_answer_the_passage_does_not_hold():
     ] == [ANSWER_NOT_IN_PASSAGE]
 
 
+class FakeOrders:
+    """The model's picks per stem, one list per option order, handed out as passage_asks does (a call per order,
+    made only when called); records each call made."""
+
+    def __init__(self, picks: dict[str, list[list[str]]]):
+        self.picks, self.calls = picks, []
+
+    def __call__(self, candidate: dict) -> list:
+        stem = candidate["stem"]
+        return [lambda n=n: self.calls.append((stem, n)) or self.picks[stem][n] for n in range(len(self.picks[stem]))]
+
+
 def test_passage_agrees_needs_the_key_in_every_order():
     good, flips = candidates(mcq(), mcq(stem="Which method must have discrete values?"))
     other = next(letter for letter in "ABCD" if letter != flips["key"])
-    picks = {good["stem"]: [[good["key"]], [good["key"]]], flips["stem"]: [[flips["key"]], [other]]}
-    found = check_passage_agrees([good, flips], lambda c: picks[c["stem"]])
+    orders = FakeOrders({good["stem"]: [[good["key"]], [good["key"]]], flips["stem"]: [[flips["key"]], [other]]})
+    found = check_passage_agrees([good, flips], orders)
     assert [c["rejected"] for c in found] == [[], [PASSAGE_DISAGREES]]
-    assert f"then {other}" in found[1]["detail"]
+    assert f"then {other}" in found[1]["detail"] and "not asked" not in found[1]["detail"]
+    assert len(orders.calls) == 4
+
+
+def test_passage_agrees_asks_the_second_order_only_after_the_key():
+    card = only(candidates(mcq()))
+    other = next(letter for letter in "ABCD" if letter != card["key"])
+    orders = FakeOrders({card["stem"]: [[other], [card["key"]]]})
+    found = only(check_passage_agrees([card], orders))
+    assert found["rejected"] == [PASSAGE_DISAGREES] and orders.calls == [(card["stem"], 0)]
+    assert found["detail"] == (
+        f"given the passage, the model picked {other}; the key is {card['key']}; the other option order was not "
+        "asked (the key must be picked in every order)"
+    )
+
+
+def test_passage_asks_call_the_model_only_when_asked(monkeypatch):
+    asked = []
+
+    def ask_letters(connection, model, question, passages, order):
+        asked.append(order)
+        return ["A"], 0
+
+    monkeypatch.setattr(round_trip, "ask_letters", ask_letters)
+    card = only(candidates(mcq()))
+    asks = round_trip.passage_asks(card, TEXT, PASSAGE["chapter"], connection=None, model="fake")
+    assert len(asks) == 2 and asked == []
+    assert asks[1]() == ["A"] and asked == [["D", "C", "B", "A"]]
+
+
+def test_an_exact_repeat_in_a_reply_is_a_near_duplicate_before_any_model_call():
+    options = {"A": "sobol  sampling", "B": "Grid Sampling", "C": "Random sampling", "D": "Bayesian sampling"}
+    again = mcq(stem="which SAMPLING method needs all hyperparameters to be discrete", options=options, key="B")
+    other = mcq(stem="Which sampling method needs all the hyperparameters to be discrete?")
+    found = candidates(mcq(), again, other, recall())
+    assert [c["rejected"] for c in found] == [[], [NEAR_DUPLICATE], [], []]
+    assert "exact repeat of candidate 1" in found[1]["detail"]
+    orders = FakeOrders({c["stem"]: [[c["key"]], [c["key"]]] for c in found if "stem" in c})
+    exam = []
+    check_round_trip(check_passage_agrees(found, orders), lambda c: exam.append(c["stem"]) or [c["key"]])
+    assert [stem for stem, _ in orders.calls] == [mcq()["stem"]] * 2 + [other["stem"]] * 2
+    assert exam == [mcq()["stem"], other["stem"]]
+
+
+def test_a_repeat_of_a_rejected_candidate_is_checked_on_its_own():
+    badly_quoted = mcq(quote="Grid sampling is the only method for discrete values.")
+    found = candidates(badly_quoted, mcq())
+    assert [c["rejected"] for c in found] == [[QUOTE_NOT_IN_PASSAGE], []]
 
 
 def test_a_quote_that_fixes_a_typo_of_the_notes_is_still_their_sentence():

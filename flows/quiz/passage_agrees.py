@@ -3,7 +3,7 @@ from typing import Union
 from promptflow.connections import AzureOpenAIConnection, OpenAIConnection
 from promptflow.core import tool
 
-from study.round_trip import passage_letters
+from study.round_trip import passage_asks
 from study.verify import check_passage_agrees
 
 
@@ -15,7 +15,8 @@ def passage_agrees(
     connection: Union[OpenAIConnection, AzureOpenAIConnection],  # noqa: UP007
     model: str,
 ) -> list:
-    """Each multiple-choice candidate still standing: given its passage, the model picks its key in two orders."""
+    """Each multiple-choice candidate still standing: given its passage, the model picks its key in two orders (the
+    second asked only when the first picked the key)."""
     return check_passage_agrees(
-        candidates, lambda candidate: passage_letters(candidate, passage_text, chapter, connection, model)
+        candidates, lambda candidate: passage_asks(candidate, passage_text, chapter, connection, model)
     )
