@@ -226,6 +226,7 @@ def make_responder(chat_flow: ChatFlow, busy: Busy | None = None):
 def build_chat(chat_flow: ChatFlow, concurrency: int = 1, busy: Busy | None = None) -> gr.ChatInterface:
     chatbot = gr.Chatbot(
         height="70vh",
+        show_label=False,  # its "Chatbot" badge sat over the first line of each turn (the sources)
         buttons=["copy", "copy_all"],
         sanitize_html=True,
         allow_file_downloads=False,
