@@ -418,50 +418,43 @@ def picks_until_miss(asks: Sequence[Ask], key: str) -> list[list[str]]:
     return picks
 
 
+def _judge_open_mcqs(candidates: Iterable[dict], judge: Callable[[dict], dict]) -> list[dict]:
+    """judge(candidate) for each still-accepted multiple-choice candidate, in order; the others pass unchanged."""
+    return [c if c.get("rejected") or c.get("kind") != "mcq" else judge(c) for c in candidates]
+
+
 def check_passage_agrees(candidates: Iterable[dict], asks_in_orders: OrderAsks) -> list[dict]:
     """Each still-accepted mcq: given the passage, the model picks its key in every option order; an order after
     the first miss is not asked."""
-    out = []
-    for candidate in candidates:
-        if candidate.get("rejected") or candidate.get("kind") != "mcq":
-            out.append(candidate)
-            continue
+
+    def judge(candidate: dict) -> dict:
         asks = asks_in_orders(candidate)
         picks = picks_until_miss(asks, candidate["key"])
         if all(p == [candidate["key"]] for p in picks):
-            out.append(candidate)
-            continue
+            return candidate
         said = " then ".join(", ".join(p) or "nothing" for p in picks)
         detail = f"given the passage, the model picked {said}; the key is {candidate['key']}"
         skipped = len(asks) - len(picks)
         if skipped:
             orders = "option order was" if skipped == 1 else f"{skipped} option orders were"
             detail += f"; the other {orders} not asked (the key must be picked in every order)"
-        out.append(reject(candidate, PASSAGE_DISAGREES, detail))
-    return out
+        return reject(candidate, PASSAGE_DISAGREES, detail)
+
+    return _judge_open_mcqs(candidates, judge)
 
 
 def check_round_trip(candidates: Iterable[dict], pick: Picker) -> list[dict]:
     """Each still-accepted mcq: the exam answering, given only the question, must pick exactly its key."""
-    out = []
-    for candidate in candidates:
-        if candidate.get("rejected") or candidate.get("kind") != "mcq":
-            out.append(candidate)
-            continue
+
+    def judge(candidate: dict) -> dict:
         letters = pick(candidate)
-        if letters == [candidate["key"]]:
-            out.append({**candidate, "round_trip": letters})
-        else:
+        if letters != [candidate["key"]]:
             picked = ", ".join(letters) or "nothing"
-            out.append(
-                {
-                    **reject(
-                        candidate, ROUND_TRIP, f"the exam answering picked {picked}, the key is {candidate['key']}"
-                    ),
-                    "round_trip": letters,
-                }
-            )
-    return out
+            detail = f"the exam answering picked {picked}, the key is {candidate['key']}"
+            candidate = reject(candidate, ROUND_TRIP, detail)
+        return {**candidate, "round_trip": letters}
+
+    return _judge_open_mcqs(candidates, judge)
 
 
 def prompt_of(candidate: dict) -> str:
