@@ -52,19 +52,20 @@ def running_app(env: dict[str, str], port: int, log: Path, *args: str) -> Iterat
         yield url
 
 
-SHIPPED_BANK = PROJECT_ROOT / "study" / "data"
-
-
 def private_study_state(env: dict[str, str], folder: Path) -> dict[str, str]:
-    """env with STUDYFLOW_STUDY_BANK (a copy of the shipped bank in folder) and STUDYFLOW_STUDY_DB (in folder) set,
-    where env does not set them already."""
+    """env with the question bank (a copy of the shipped one in folder) and the progress file (in folder) set, where
+    env does not set them already."""
+    from study import bank as bank_data
+    from study.practice import BANK_SETTING
+    from study.store import DB_SETTING
+
     env = dict(env)
-    if "STUDYFLOW_STUDY_BANK" not in env:
+    if BANK_SETTING not in env:
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("bank.jsonl", "bank_meta.json"):
-            shutil.copy(SHIPPED_BANK / name, folder / name)
-        env["STUDYFLOW_STUDY_BANK"] = str(folder / "bank.jsonl")
-    env.setdefault("STUDYFLOW_STUDY_DB", str(folder / "progress.sqlite3"))
+        for path in (bank_data.BANK_PATH, bank_data.META_PATH):
+            shutil.copy(path, folder / path.name)
+        env[BANK_SETTING] = str(folder / bank_data.BANK_PATH.name)
+    env.setdefault(DB_SETTING, str(folder / "progress.sqlite3"))
     return env
 
 

@@ -15,6 +15,7 @@ from core.paths import PROJECT_ROOT
 from harness.cli import RunCli, cli_env
 from harness.pf import pf_home
 from harness.ports import free_port
+from study import bank as bank_data
 
 pytest_plugins = ["tests.llm_fixture"]
 
@@ -27,7 +28,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.llm)
 
 
-SHIPPED_DATA = PROJECT_ROOT / "study" / "data"
+SHIPPED_DATA = bank_data.DATA_DIR
+_SHIPPED_KEY = pytest.StashKey[dict]()
 
 
 def _shipped_data() -> dict[str, str]:
@@ -46,9 +48,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if changed:
         print(f"\nFAILED: a test wrote the shipped study data: {', '.join(changed)} in {SHIPPED_DATA}", file=sys.stderr)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-_SHIPPED_KEY = pytest.StashKey[dict]()
 
 
 @pytest.fixture(scope="session")
