@@ -261,13 +261,18 @@ def cmd_generate(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{len(chosen)} passages -> {generate.PASSAGES_JSONL}")
         return 0
     from ingest.embedder import embed
+    from study.background import own_passages
+    from study.practice import open_bank, own_bank_path, start_own_bank
 
+    # The student's own notes are generated into the student's own bank, as the page does; once there is one, it is
+    # the bank the page and the quiz read, so everything goes there. Else the bank (study/data, the shipped one).
+    mine = own_bank_path().is_file() or bool(own_passages(open_bank(), chosen))
     summary = generate.run(
         chosen,
         [p.passage_hash for p in every],
         generate.flow_generator(args.connection, args.model),
         embed,
-        bank_path(),
+        start_own_bank() if mine else bank_path(),
         limit=args.limit,
     )
     console.print(Text(summary.line()))

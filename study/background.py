@@ -206,17 +206,20 @@ class BackgroundGeneration:
 
 def for_page(connection: str, model: str, busy: Busy, on_merged: Callable[[], None]) -> BackgroundGeneration | None:
     """The page's background generation, started; None when it is off or there is nothing to write (the shipped
-    notes and bank), or no index yet (the Ask tab says what to do about that)."""
+    notes and bank), or no index yet (the Ask tab says what to do about that). It writes into the student's own
+    bank (study.practice.start_own_bank), never into the shipped one."""
     if not enabled():
         return None
     from ingest.embedder import embed
     from study.passages import index_passages, select
-    from study.practice import bank_path
+    from study.practice import open_bank, start_own_bank
 
-    path = bank_path()
     try:
         every = index_passages()
-        mine = own_passages(bank_data.load(path), select(every))
+        mine = own_passages(open_bank(), select(every))
+        if not mine:
+            return None
+        path = start_own_bank()
     except StudyflowError:
         return None
     cap = mcq_cap()

@@ -13,14 +13,34 @@ from study.schedule import Schedule
 from study.store import Store
 
 BANK_SETTING = "STUDYFLOW_STUDY_BANK"
+OWN_BANK_NAME = "own_bank.jsonl"
 
 
 def bank_path() -> Path:
     return settings.path(BANK_SETTING, bank_data.BANK_PATH)
 
 
+def own_bank_path() -> Path:
+    """The student's own bank: beside the progress file (`.study/` by default). The page and `study generate` write
+    the questions of the student's own notes there, never into the shipped bank in study/data."""
+    from study.store import db_path
+
+    return db_path().parent / OWN_BANK_NAME
+
+
+def start_own_bank() -> Path:
+    """The student's own bank, made the first time as a copy of the bank (STUDYFLOW_STUDY_BANK, the shipped one by
+    default): its questions stay while their passages are in the index, as they would in the bank itself."""
+    own = own_bank_path()
+    if not own.is_file():
+        bank_data.save(bank_data.load(bank_path()), own)
+    return own
+
+
 def open_bank() -> Bank:
-    return bank_data.load(bank_path())
+    """The student's own bank once there is one, else the bank."""
+    own = own_bank_path()
+    return bank_data.load(own if own.is_file() else bank_path())
 
 
 def open_schedule(bank: Bank, store: Store | None = None) -> Schedule:

@@ -192,6 +192,33 @@ def test_a_failure_is_one_line_and_a_restart_goes_on_where_it_stopped(own_notes,
     assert len(generated(shipped_bank, own_notes)) == 4
 
 
+def test_the_pages_generation_writes_the_students_own_bank_and_never_the_shipped_one(
+    own_notes, own_index, shipped_bank, tmp_path, monkeypatch
+):
+    from study.practice import open_bank, own_bank_path
+
+    monkeypatch.setattr(generate, "flow_generator", lambda connection, model: card)
+    monkeypatch.setenv("STUDYFLOW_CHROMA_DIR", str(own_index))
+    monkeypatch.setenv("STUDYFLOW_STUDY_BANK", str(shipped_bank))
+    monkeypatch.setenv("STUDYFLOW_STUDY_DB", str(tmp_path / "student" / "progress.sqlite3"))
+    monkeypatch.delenv(background.SETTING, raising=False)
+    shipped = {p.name: p.read_bytes() for p in shipped_bank.parent.iterdir()}
+    running = background.for_page("local", "local", Busy(), lambda: None)
+    assert running is not None
+    running.join(120)
+    assert running.progress().accepted == 4, running.progress()
+    assert {p.name: p.read_bytes() for p in shipped_bank.parent.iterdir() if p.name in shipped} == shipped
+    assert own_bank_path() == tmp_path / "student" / "own_bank.jsonl"
+    mine = {i.id for i in generated(own_bank_path(), own_notes)}
+    assert len(mine) == 4
+    # The student's bank began as a copy of the shipped one: the default notes' questions are retired (not in this
+    # index) there, and only there.
+    practised = open_bank()
+    assert {i.id for i in practised.accepted()} == mine
+    assert {i.id for i in practised.items} == mine | {i.id for i in bank_data.load(shipped_bank).items}
+    assert background.for_page("local", "local", Busy(), lambda: None) is None  # done: a restart writes nothing
+
+
 def never_the_model(connection: str, model: str):
     def generate_one(inputs: dict) -> list[dict]:
         raise StudyflowError("this test never asks the model")

@@ -15,6 +15,7 @@ from harness.pf import pf_home
 from harness.ports import free_port
 from harness.serving import running_app
 from study import bank as bank_data
+from study.practice import OWN_BANK_NAME
 
 # One passage (one section over the chunker's minimum), plain facts a small model can ask about.
 NOTES = """# Chapter 1. Composting at home
@@ -53,6 +54,8 @@ def test_the_practice_tab_shows_progress_then_asks_a_question_from_the_students_
         "STUDYFLOW_BACKGROUND_MCQ_COUNT": "1",
     }
     env.pop("STUDYFLOW_BACKGROUND_GENERATION", None)
+    shipped = bank.read_bytes()
+    own = tmp_path / OWN_BANK_NAME  # beside the progress file
     with running_app(env, free_port(), tmp_path / "app.log") as url:
         tab = StudyPage(browser, url)
         tab.open_tab("Practice")
@@ -67,11 +70,12 @@ def test_the_practice_tab_shows_progress_then_asks_a_question_from_the_students_
         tab.open_tab("Practice")
         done = tab.wait_text("practice-generation", "are written: 1 of 1 passages", timeout=900)
         accepted = int(WRITTEN.search(done).group(1))
-        assert accepted >= 1, f"{done}\n{(bank.parent / 'generation.jsonl').read_text()}"
+        assert accepted >= 1, f"{done}\n{own.with_name('generation.jsonl').read_text()}"
         tab.click("practice-start")
         shown = tab.shown_item("practice")
         assert tab.outside == [] and tab.dialogs == []
-    items = bank_data.load(bank).by_id()
+    assert bank.read_bytes() == shipped
+    items = bank_data.load(own).by_id()
     ours = {i for i, item in items.items() if item.origin == "generated" and item.source == str(notes / "compost.md")}
     assert shown in ours and items[shown].accepted, items.get(shown)
     assert len(ours) == accepted, [json.dumps(items[i].to_dict()) for i in ours]
