@@ -16,17 +16,18 @@ import re
 
 from core.errors import StudyflowError
 from study.bank import OPTION_LETTERS, normalize
+from study.sentences import MAX_SENTENCES, sentence
 
 MCQ_FIELDS = ("stem", "options", "key", "explanation", "quote")
 RECALL_FIELDS = ("question", "answer", "quote")
-MCQ_REPLY_FIELDS = ("quote", "answer", "stem", "wrong", "explanation")  # what the model writes of an mcq
+MCQ_REPLY_FIELDS = ("sentence", "answer", "stem", "wrong", "explanation")  # what the model writes of an mcq
 WRONG_COUNT = len(OPTION_LETTERS) - 1
 PASSAGE_FIELDS = ("chapter", "section", "source", "lines", "passage_id", "passage_hash")
 INCOMPLETE = "incomplete"
 JSON_MODES = ("llama_cpp", "openai", "none")
 MAX_MCQ_COUNT = 8  # study.passages asks for at most 4; more makes a long grammar and a reply past max_tokens
 _SCHEMA_KEYWORDS = {"type", "properties", "required", "items", "minItems", "maxItems", "minLength", "enum"}
-_SCHEMA_TYPES = ("object", "array", "string")
+_SCHEMA_TYPES = ("object", "array", "string", "integer")
 # "Both" / "None" alone point at the other options as surely as "all of the above" (a blind-checked bank item keyed
 # "ACI" next to a "Both" that the notes made right).
 _POINTS_AT_OTHERS = re.compile(
@@ -34,18 +35,20 @@ _POINTS_AT_OTHERS = re.compile(
 )
 
 
-def reply_schema(mcq_count: int) -> dict:
-    """What one reply holds: exactly mcq_count multiple-choice questions and one flash card. Quotes are free text,
-    checked afterwards: an enum of the passage's sentences took the local llama.cpp server down mid-answer (4 of 9
-    passages), so the grammar never holds a quote to a list."""
+def reply_schema(mcq_count: int, sentence_count: int) -> dict:
+    """What one reply holds: exactly mcq_count multiple-choice questions and one flash card, each naming the number
+    of the sentence it is about (study.sentences; the quote is that sentence, copied by code). The grammar holds
+    numbers to 1..sentence_count, never text to a list: an enum of the passage's sentences took the local llama.cpp
+    server down mid-answer (4 of 9 passages)."""
     text = {"type": "string", "minLength": 1}
+    numbers = list(range(1, check_sentence_count(sentence_count) + 1))
     mcq = {
         "type": "object",
-        # The grammar writes properties in this order: the quote first, then the right answer copied from it, then
-        # the question it answers and three wrong answers; the options and the key are made from those (candidate),
-        # so a small model never keys the wrong letter.
+        # The grammar writes properties in this order: the sentence first, then the right answer copied from it,
+        # then the question it answers and three wrong answers; the options and the key are made from those
+        # (candidate), so a small model never keys the wrong letter.
         "properties": {
-            "quote": text,
+            "sentence": {"type": "integer", "enum": numbers},
             "answer": text,
             "stem": text,
             "wrong": {"type": "array", "items": text, "minItems": WRONG_COUNT, "maxItems": WRONG_COUNT},
@@ -55,8 +58,8 @@ def reply_schema(mcq_count: int) -> dict:
     }
     card = {
         "type": "object",
-        "properties": {"quote": text, "question": text, "answer": text},
-        "required": list(RECALL_FIELDS),
+        "properties": {"sentence": {"type": "integer", "enum": list(numbers)}, "question": text, "answer": text},
+        "required": ["sentence", "question", "answer"],
     }
     return {
         "type": "object",
@@ -76,13 +79,25 @@ def check_mcq_count(mcq_count: object) -> int:
     return mcq_count
 
 
+def check_sentence_count(sentence_count: object) -> int:
+    """The sentences a reply may pick from: a whole number from 1 to study.sentences.MAX_SENTENCES."""
+    if (
+        isinstance(sentence_count, bool)
+        or not isinstance(sentence_count, int)
+        or not 1 <= sentence_count <= MAX_SENTENCES
+    ):
+        raise StudyflowError(f"sentence_count must be a whole number from 1 to {MAX_SENTENCES}, not {sentence_count!r}")
+    return sentence_count
+
+
 def check_schema(schema: object) -> dict:
     """The schema if every part of it is one a grammar is safely built from: only the keywords reply_schema uses,
-    enums only of option letters (an enum of the passage's sentences crashed the llama.cpp server), small counts;
+    enums only of option letters or sentence numbers (an enum of the passage's sentences crashed the llama.cpp
+    server), small counts;
     StudyflowError naming the first part that is not."""
     problem = _schema_problem(schema, "reply")
     if problem:
-        raise StudyflowError(f"reply schema: {problem}; build it with reply_schema (quotes stay free text)")
+        raise StudyflowError(f"reply schema: {problem}; build it with reply_schema (no text held to a list)")
     return schema
 
 
@@ -95,8 +110,8 @@ def _schema_problem(node: object, where: str) -> str | None:
     if node.get("type") not in _SCHEMA_TYPES:
         return f"{where} has type {node.get('type')!r}"
     enum = node.get("enum", [])
-    if not isinstance(enum, list) or any(value not in OPTION_LETTERS for value in enum):
-        return f"{where} has an enum of {enum!r}, not of option letters"
+    if not isinstance(enum, list) or not (all(v in OPTION_LETTERS for v in enum) or all(map(_is_number, enum))):
+        return f"{where} has an enum of {enum!r}, not of option letters or sentence numbers"
     for name in ("minItems", "maxItems", "minLength"):
         value = node.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MCQ_COUNT:
@@ -106,13 +121,17 @@ def _schema_problem(node: object, where: str) -> str | None:
     return next((found for name, child in children if (found := _schema_problem(child, name))), None)
 
 
-def response_format(json_mode: str, mcq_count: int) -> dict | None:
+def _is_number(value: object) -> bool:
+    return type(value) is int and 1 <= value <= MAX_SENTENCES
+
+
+def response_format(json_mode: str, mcq_count: int, sentence_count: int) -> dict | None:
     """How to ask the endpoint for JSON of the schema: llama.cpp's server turns `schema` into a grammar; OpenAI
     takes json_schema; `none` asks nothing (the parser copes with plain text). The schema is checked before it
     is returned, so the flow never sends one a grammar cannot safely be built from."""
     if json_mode not in JSON_MODES:
         raise StudyflowError(f"json_mode {json_mode!r} is not one of {', '.join(JSON_MODES)}")
-    schema = check_schema(reply_schema(check_mcq_count(mcq_count)))
+    schema = check_schema(reply_schema(check_mcq_count(mcq_count), sentence_count))
     if json_mode == "llama_cpp":
         return {"type": "json_object", "schema": schema}
     if json_mode == "openai":
@@ -165,8 +184,16 @@ def _options(card: dict) -> tuple[dict[str, str], str]:
     return options, _text(card.get("key")).upper().rstrip(".")
 
 
-def candidate(card: dict, passage: dict) -> dict:
-    """One card as a candidate, with `incomplete` in rejected if a field is missing, empty or malformed."""
+def _quote(card: dict, sentences: list[str]) -> str:
+    """The sentence the card names by number; a card in another shape may carry its quote as text."""
+    if "sentence" in card:
+        return sentence(sentences, card["sentence"])
+    return _text(card.get("quote"))
+
+
+def candidate(card: dict, passage: dict, sentences: list[str] = ()) -> dict:
+    """One card as a candidate, with `incomplete` in rejected if a field is missing, empty or malformed (a sentence
+    number that is none of `sentences` leaves it without a quote)."""
     where = {name: str(passage.get(name, "")) for name in PASSAGE_FIELDS}
     if "stem" in card:
         options, key = _options(card)
@@ -176,7 +203,7 @@ def candidate(card: dict, passage: dict) -> dict:
             "options": options,
             "key": key,
             "explanation": _text(card.get("explanation")),
-            "quote": _text(card.get("quote")),
+            "quote": _quote(card, sentences),
             **where,
         }
     else:
@@ -184,7 +211,7 @@ def candidate(card: dict, passage: dict) -> dict:
             "kind": "recall",
             "question": _text(card.get("question")),
             "answer": _text(card.get("answer")),
-            "quote": _text(card.get("quote")),
+            "quote": _quote(card, sentences),
             **where,
         }
     problem = incomplete(out)
@@ -229,9 +256,10 @@ def shuffled(card: dict) -> dict:
     return {**card, "options": options, "key": key}
 
 
-def parse_reply(reply: str, passage: dict) -> list[dict]:
-    """The candidates of one reply; a reply without a single card is one `incomplete` candidate saying so."""
-    cards = [shuffled(candidate(card, passage)) for card in cards_in(reply)]
+def parse_reply(reply: str, passage: dict, sentences: list[str] = ()) -> list[dict]:
+    """The candidates of one reply, quotes taken from the numbered `sentences` the prompt listed; a reply without a
+    single card is one `incomplete` candidate saying so."""
+    cards = [shuffled(candidate(card, passage, list(sentences))) for card in cards_in(reply)]
     if cards:
         return cards
     where = {name: str(passage.get(name, "")) for name in PASSAGE_FIELDS}

@@ -84,12 +84,16 @@ def has_body(passage: Passage) -> bool:
 
 
 def select(passages: list[Passage], chapters: list[int] | None = None) -> list[Passage]:
-    """The passages of the chapters given (all without), never one that is only headings."""
+    """The passages of the chapters given (all without), never one that is only headings or has no sentence to ask
+    about (study.sentences: a list of bare terms, code alone); at most a question per askable sentence."""
+    from study.sentences import askable
+
     wanted = set(chapters or [])
-    useful = [p for p in passages if has_body(p)]
+    sentences = {p.passage_id: len(askable(p.passage_text)) for p in passages}
+    useful = [p for p in passages if has_body(p) and sentences[p.passage_id]]
     size = Counter(p.chapter for p in useful)
     return [
-        replace(p, mcq_count=MCQ_COUNT_BY_SIZE.get(size[p.chapter], p.mcq_count))
+        replace(p, mcq_count=min(MCQ_COUNT_BY_SIZE.get(size[p.chapter], p.mcq_count), sentences[p.passage_id]))
         for p in useful
         if not wanted or p.chapter_number in wanted
     ]

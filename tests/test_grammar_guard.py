@@ -16,6 +16,7 @@ from core.errors import StudyflowError
 from core.paths import PROJECT_ROOT
 from harness.fake_openai import fake_openai
 from study.candidates import MAX_MCQ_COUNT, check_schema, reply_schema, response_format
+from study.sentences import MAX_SENTENCES
 
 GRID = parse("Which sampling method needs discrete hyperparameters?\nA. Grid\nB. Random\nC. Bayesian")
 
@@ -55,28 +56,38 @@ def test_the_letter_grammars_the_exam_answering_builds_still_pass():
 @pytest.mark.parametrize("count", [0, -1, MAX_MCQ_COUNT + 1, True, "2", 2.0, None])
 def test_the_reply_schema_asks_for_a_small_whole_number_of_questions(count):
     with pytest.raises(StudyflowError, match="mcq_count must be a whole number from 1 to"):
-        response_format("llama_cpp", count)
+        response_format("llama_cpp", count, 3)
+
+
+@pytest.mark.parametrize("count", [0, -1, MAX_SENTENCES + 1, True, "2", 2.0, None])
+def test_the_reply_schema_holds_sentence_numbers_to_a_small_range(count):
+    with pytest.raises(StudyflowError, match="sentence_count must be a whole number from 1 to"):
+        response_format("llama_cpp", 2, count)
 
 
 def test_a_json_mode_outside_the_three_is_refused():
     with pytest.raises(StudyflowError, match="json_mode 'gbnf' is not one of llama_cpp, openai, none"):
-        response_format("gbnf", 2)
+        response_format("gbnf", 2, 3)
 
 
 def test_a_schema_holding_a_quote_to_the_passages_sentences_is_refused():
-    schema = reply_schema(2)
+    schema = reply_schema(2, 3)
     schema["properties"]["card"]["properties"]["quote"] = {"type": "string", "enum": ["Grid sampling tries every"]}
-    with pytest.raises(StudyflowError, match=r"reply\.card\.quote has an enum .* not of option letters"):
+    with pytest.raises(StudyflowError, match=r"reply\.card\.quote has an enum .* not of option letters or sentence"):
         check_schema(schema)
-    pattern = reply_schema(1)
+    far = reply_schema(2, 3)
+    far["properties"]["card"]["properties"]["sentence"]["enum"] = [1, MAX_SENTENCES + 1]
+    with pytest.raises(StudyflowError, match=r"reply\.card\.sentence has an enum"):
+        check_schema(far)
+    pattern = reply_schema(1, 1)
     pattern["properties"]["card"]["properties"]["answer"] = {"type": "string", "pattern": "^[a-z]+$"}
     with pytest.raises(StudyflowError, match=r"reply\.card\.answer uses pattern"):
         check_schema(pattern)
-    huge = reply_schema(1)
+    huge = reply_schema(1, 1)
     huge["properties"]["questions"]["maxItems"] = 10_000
     with pytest.raises(StudyflowError, match=r"reply\.questions\.maxItems is 10000"):
         check_schema(huge)
-    assert check_schema(reply_schema(MAX_MCQ_COUNT))  # what response_format sends passes
+    assert check_schema(reply_schema(MAX_MCQ_COUNT, MAX_SENTENCES))  # what response_format sends passes
 
 
 def test_a_bad_grammar_input_is_refused_before_any_request():
@@ -91,6 +102,8 @@ def test_a_bad_grammar_input_is_refused_before_any_request():
         write = _write_node()
         with pytest.raises(StudyflowError, match="mcq_count must be a whole number from 1 to"):
             write("quiz.jinja2", "Grid sampling tries every combination.", "Chapter 14", 0, connection, "local")
+        # A passage with no sentence to ask about (headings, bare terms) is no call at all.
+        assert write("quiz.jinja2", "## Models\n- Grid\n- Random", "Chapter 14", 2, connection, "local") == ""
         assert fake.completions == 0
         # The same calls with good parts do reach the server: the refusals above were not a dead connection.
         ask_letters(connection, "local", GRID, [], list(GRID.options))

@@ -1,6 +1,7 @@
 from promptflow.core import tool
 
 from study.candidates import parse_reply
+from study.sentences import askable
 
 
 @tool
@@ -14,7 +15,8 @@ def parse(
     passage_id: str,
     passage_hash: str,
 ) -> list:
-    """Every complete card of the reply as a candidate (a whole reply that is no card: one `incomplete`)."""
+    """Every complete card of the reply as a candidate, its quote the sentence it names (a whole reply that is no
+    card: one `incomplete`)."""
     passage = {
         "chapter": chapter,
         "section": section,
@@ -23,4 +25,4 @@ def parse(
         "passage_id": passage_id,
         "passage_hash": passage_hash,
     }
-    return parse_reply(reply, passage)
+    return parse_reply(reply, passage, askable(passage_text))
