@@ -15,9 +15,10 @@
 - `key_not_in_quote`: the quote (with the words just before it, where its "it" points) names the key's own words
   more than any wrong option's: a quote that names two options alike, or none, does not decide the question.
 - `answer_not_in_passage`: most words of a flash card's answer are words of the passage.
-- `one_of_several`: a flash card's answer is not one item of a list in the passage when the question names nothing
-  that sets that item apart from the others ("How can you create a workspace?" keyed on one of four ways grades the
-  other three wrong).
+- `one_of_several`: an answer is not one item of a list in the passage when the question names nothing that sets
+  that item apart from the others: a flash card quoting the item or the list's lead-in ("How can you create a
+  workspace?" keyed on one of four ways grades the other three wrong), or a multiple-choice question with another
+  item of the list among its wrong options.
 - `passage_disagrees`: the model, given the passage itself and the question in two option orders, picks the key
   both times (the oracle check: a key the passage does not bear out, or a second right option, fails it). The
   second order is asked only when the first picked the key: a miss already decides it.
@@ -287,43 +288,70 @@ _POSITION = re.compile(
 MIN_LIST_ITEMS = 2
 
 
-def list_items(passage_text: str) -> list[list[str]]:
-    """The passage's markdown lists of at least MIN_LIST_ITEMS items, each as its items' texts at one indentation; a
-    line of other text ends a list, a blank line does not."""
-    lists: list[list[str]] = []
+def lists(passage_text: str) -> list[tuple[str, list[str]]]:
+    """The passage's markdown lists of at least MIN_LIST_ITEMS items: (the line of text just before the list, its
+    lead-in, or ""; the items' texts at one indentation). A line of other text ends a list, a blank line does not."""
+    found_lists: list[tuple[str, list[str]]] = []
     current: dict[int, list[str]] = {}
+    lead = before = ""
     for line in passage_text.splitlines():
         found = _ITEM.match(line)
         if found:
+            if not current:
+                lead = before
             current.setdefault(len(found.group(1)), []).append(found.group(2))
         elif line.strip():
-            lists.extend(current.values())
-            current = {}
-    lists.extend(current.values())
-    return [items for items in lists if len(items) >= MIN_LIST_ITEMS]
+            found_lists.extend((lead, items) for items in current.values())
+            current, before = {}, line.strip()
+    found_lists.extend((lead, items) for items in current.values())
+    return [(lead, items) for lead, items in found_lists if len(items) >= MIN_LIST_ITEMS]
+
+
+def list_items(passage_text: str) -> list[list[str]]:
+    return [items for _, items in lists(passage_text)]
+
+
+def _overlaps(quote: list[str], text: str) -> bool:
+    words = plain_words(text)
+    return bool(words) and (_contains_copy(quote, words) or _contains_copy(words, quote))
+
+
+def _holder(answer: set[str], words: list[set[str]]) -> int | None:
+    """The one item whose words hold all of answer's, else None (none or several do)."""
+    holders = [n for n, w in enumerate(words) if answer and answer <= w]
+    return holders[0] if len(holders) == 1 else None
 
 
 def several_items_problem(candidate: dict, passage_text: str) -> str | None:
-    """A flash card whose quote is one item of a list and whose answer only that item holds, while the question
-    names no word of that item the other items lack: the question has every item for an answer."""
-    if candidate.get("kind") != "recall" or _POSITION.search(candidate["question"]):
+    """A question keyed on one item of a list in the passage while it names no word of that item the other items
+    lack (nor its place): every item answers it. A flash card fails when its quote is that item or the list's
+    lead-in ("There are two options ...:"); a multiple-choice question when a wrong option is another item."""
+    mcq = candidate.get("kind") == "mcq"
+    asked = candidate["stem"] if mcq else candidate["question"]
+    if _POSITION.search(asked):
         return None
-    question = set(own_words(candidate["question"], set()))
-    answer = set(own_words(candidate["answer"], question))
+    question = set(own_words(asked, set()))
+    key_text = candidate["options"].get(candidate["key"], "") if mcq else candidate["answer"]
+    answer = set(own_words(key_text, question))
     quote = plain_words(candidate["quote"])
-    if not answer:
-        return None
-    for items in list_items(passage_text):
+    for lead, items in lists(passage_text):
         words = [set(stems(item)) for item in items]
-        holders = [n for n, w in enumerate(words) if answer <= w]
-        if len(holders) != 1:
-            continue
-        n = holders[0]
-        item = plain_words(items[n])
-        if not (_contains_copy(quote, item) or _contains_copy(item, quote)):
+        n = _holder(answer, words)
+        if n is None:
             continue
         others = set().union(*(w for m, w in enumerate(words) if m != n))
-        if not question & (words[n] - others):
+        if question & (words[n] - others):
+            continue
+        if mcq:
+            wrong = [
+                text
+                for letter, text in candidate["options"].items()
+                if letter != candidate["key"]
+                if _holder(set(own_words(text, question)), words) not in (None, n)
+            ]
+            if wrong:
+                return f"the key and option {wrong[0]!r} are both items the passage lists; the stem picks neither"
+        elif _overlaps(quote, items[n]) or (lead and _overlaps(quote, lead)):
             return f"the answer is 1 of {len(items)} items the passage lists ({items[n]}); the question picks none"
     return None
 

@@ -193,10 +193,20 @@ def test_reasons_count_the_first_failed_check():
 
 
 def test_response_formats():
-    llama = response_format("llama_cpp", 2)
+    llama = response_format("llama_cpp", 2, 3)
     assert llama["type"] == "json_object" and llama["schema"]["properties"]["questions"]["maxItems"] == 2
-    assert response_format("openai", 1)["json_schema"]["schema"]["properties"]["questions"]["minItems"] == 1
-    assert response_format("none", 2) is None
+    assert llama["schema"]["properties"]["card"]["properties"]["sentence"] == {"type": "integer", "enum": [1, 2, 3]}
+    assert response_format("openai", 1, 1)["json_schema"]["schema"]["properties"]["questions"]["minItems"] == 1
+    assert response_format("none", 2, 3) is None
+
+
+def test_the_quote_is_the_sentence_the_card_names_by_number():
+    sentences = ["Grid sampling tries every possible combination.", "It can only be used if all are discrete."]
+    card = {k: v for k, v in mcq().items() if k != "quote"}
+    picked = parse_reply(json.dumps({"questions": [{**card, "sentence": 2}], "card": {}}), PASSAGE, sentences)
+    assert only(picked)["quote"] == sentences[1] and only(picked)["rejected"] == []
+    none = parse_reply(json.dumps({"questions": [{**card, "sentence": 3}], "card": {}}), PASSAGE, sentences)
+    assert only(none)["rejected"] == [INCOMPLETE] and only(none)["detail"] == "no quote"
 
 
 def test_a_typo_in_the_question_is_an_unknown_word():
@@ -357,3 +367,25 @@ def test_a_flash_card_keyed_on_one_of_several_listed_ways():
     found = checked("How can you create a workspace?")  # the portal and the template are right answers too
     assert found["rejected"] == [ONE_OF_SEVERAL] and "1 of 3" in found["detail"]
     assert checked("How can you create a workspace from a shell with the ML extension?")["rejected"] == []
+
+
+def test_a_flash_card_quoting_a_lists_lead_in_for_one_of_its_items():
+    def checked(question: str) -> dict:
+        card = recall(question=question, answer="Azure portal", quote="A workspace can be created by:")
+        return only(check_passage(parse_reply(reply(card), PASSAGE), LIST_TEXT))
+
+    found = checked("How can a workspace be created?")
+    assert found["rejected"] == [ONE_OF_SEVERAL] and "Using the Azure portal" in found["detail"]
+    assert checked("Which browser portal can a workspace be created in?")["rejected"] == []
+
+
+def test_a_multiple_choice_question_with_another_listed_item_as_a_wrong_option():
+    def checked(stem: str, wrong: str) -> dict:
+        options = {"A": "The Azure portal", "B": wrong, "C": "Microsoft Excel", "D": "Power BI Desktop"}
+        question = mcq(stem=stem, options=options, quote="- Using the Azure portal")
+        return only(check_passage(parse_reply(reply(question), PASSAGE), LIST_TEXT))
+
+    found = checked("Which tool can a workspace be created with?", "An ARM template")
+    assert found["rejected"] == [ONE_OF_SEVERAL] and "'An ARM template'" in found["detail"], found
+    assert checked("Which tool can a workspace be created with?", "Visual Studio")["rejected"] == []
+    assert checked("Which browser portal can a workspace be created in?", "An ARM template")["rejected"] == []
