@@ -100,8 +100,20 @@ class ChatPage(WatchedTab):
         if "answer" not in seen and len(answer_text(texts)) > 5:
             seen["answer"] = now - turn["start"]
         if "answer" in seen and not self.generating():
-            return {**seen, "total": now - turn["start"], "text": "\n".join(texts)}
+            return {**seen, "total": now - turn["start"], "text": "\n".join(self._settled(texts))}
         return None
+
+    def _settled(self, texts: list[str], quiet: float = 0.5, limit: float = 5.0) -> list[str]:
+        """The turn's messages once they stay the same for `quiet` seconds (at most `limit`): the stop button goes
+        before Gradio has applied the last yield, which may drop messages (the one-line error replacing the
+        sources, the key sentence and the placeholder)."""
+        deadline, still = time.monotonic() + limit, time.monotonic() + quiet
+        while time.monotonic() < min(deadline, still):
+            time.sleep(0.1)
+            now = self.turn_texts()
+            if now != texts:
+                texts, still = now, time.monotonic() + quiet
+        return texts
 
     def ask(self, question: str, timeout: float = 300) -> dict:
         self.begin(question)
