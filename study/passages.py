@@ -85,18 +85,26 @@ def has_body(passage: Passage) -> bool:
 
 def select(passages: list[Passage], chapters: list[int] | None = None) -> list[Passage]:
     """The passages of the chapters given (all without), never one that is only headings or has no sentence to ask
-    about (study.sentences: a list of bare terms, code alone); at most a question per askable sentence."""
+    about (study.sentences: a list of bare terms, code alone), nor the preface of a file with chapters; at most a
+    question per askable sentence."""
     from study.sentences import askable
 
     wanted = set(chapters or [])
     sentences = {p.passage_id: len(askable(p.passage_text)) for p in passages}
-    useful = [p for p in passages if has_body(p) and sentences[p.passage_id]]
+    chaptered = {p.source for p in passages if p.chapter_number >= 0}
+    useful = [p for p in passages if has_body(p) and sentences[p.passage_id] and not _preface(p, chaptered)]
     size = Counter(p.chapter for p in useful)
     return [
         replace(p, mcq_count=min(MCQ_COUNT_BY_SIZE.get(size[p.chapter], p.mcq_count), sentences[p.passage_id]))
         for p in useful
         if not wanted or p.chapter_number in wanted
     ]
+
+
+def _preface(passage: Passage, chaptered: set[str]) -> bool:
+    """Text before the first chapter heading of a file that has chapters: its title and where the notes come from
+    ("Where are the notes taken from?" is no exam question). A file without chapter headings has no preface."""
+    return passage.chapter_number < 0 and passage.source in chaptered
 
 
 def round_robin(passages: list[Passage]) -> list[Passage]:

@@ -212,3 +212,12 @@ def test_a_passage_of_headings_only_is_not_sent_to_the_writing_call():
     assert [p.passage_id for p in chosen] == ["body", "code"]
     # A chapter of two passages (the headings alone do not count) asks 4 a passage, but no more than it has sentences.
     assert {p.passage_id: p.mcq_count for p in chosen} == {"body": 2, "code": 1}
+
+
+def test_the_preface_of_notes_with_chapters_is_not_sent_but_notes_without_chapters_are():
+    about = "Most of these notes are taken from the Microsoft Learn course for the exam, with a few labs."
+    preface = replace(passage(1, about), chapter="", chapter_number=-1, passage_id="preface")
+    chapters = [preface, replace(passage(2), source=preface.source)]
+    assert [p.passage_id for p in select(chapters)] == ["id2"]
+    alone = replace(preface, source="notes/no-chapters.md")
+    assert [p.passage_id for p in select([alone, chapters[1]])] == ["preface", "id2"]
