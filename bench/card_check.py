@@ -17,21 +17,14 @@ import json
 import time
 from pathlib import Path
 
-from bench.question_bank import BLIND_CHECK, _labelled, _needed, load_blind_check
-from core.paths import PROJECT_ROOT
+from bench.question_bank import BLIND_CHECK, _labelled, load_blind_check, passes
+from study.source import read_lines
 
 PROMPT = (
     "Notes:\n{passage}\n\nAnswer the question in a few words, from the notes above only. If the notes do not answer "
     "it, say: not in the notes.\nQuestion: {question}\nAnswer:"
 )
 CUTS = (2, 3, 4)
-
-
-def passage_lines(reference: str) -> str:
-    source, span = reference.rsplit(":", 1)
-    start, end = map(int, span.split("-"))
-    lines = (PROJECT_ROOT / source).read_text(encoding="utf-8").split("\n")
-    return "\n".join(lines[start - 1 : end])
 
 
 def model_answer(connection, question: str, passage: str) -> str:
@@ -58,9 +51,9 @@ def main(argv: list[str] | None = None) -> dict:
     results = []
     start = time.perf_counter()
     for row in rows:
-        answer = model_answer(connection, row["question"], passage_lines(row["reference"]))
+        answer = model_answer(connection, row["question"], read_lines(*row["reference"].rsplit(":", 1)).text)
         sim = similarity(answer=answer, ground_truth=row["answer"])["score"]
-        passed = all(row[k] for k in _needed(row))
+        passed = passes(row)
         results.append({"id": row["id"], "split": row["split"], "passed": passed, "similarity": sim, "model": answer})
         print(f"{row['split']:8} {'pass' if passed else 'FAIL'} sim {sim} | {row['question'][:60]} | {answer[:60]}")
     figures = {"cards": len(results), "seconds": round(time.perf_counter() - start, 1), "cuts": {}}
@@ -69,12 +62,15 @@ def main(argv: list[str] | None = None) -> dict:
             part = [r for r in results if r["split"] == split]
             kept = sum(1 for r in part if r["passed"] and (r["similarity"] or 0) >= cut)
             caught = sum(1 for r in part if not r["passed"] and (r["similarity"] or 0) < cut)
-            passes, fails = sum(r["passed"] for r in part), sum(not r["passed"] for r in part)
+            n_pass, n_fail = sum(r["passed"] for r in part), sum(not r["passed"] for r in part)
             left = sum(1 for r in part if (r["similarity"] or 0) >= cut)
             rate = kept / left if left else None
-            figures["cuts"][f"{cut} {split}"] = {"passes_kept": f"{kept}/{passes}", "fails_caught": f"{caught}/{fails}"}
+            figures["cuts"][f"{cut} {split}"] = {
+                "passes_kept": f"{kept}/{n_pass}",
+                "fails_caught": f"{caught}/{n_fail}",
+            }
             print(
-                f"cut {cut} {split:8}: passes kept {kept}/{passes}, fails turned away {caught}/{fails}, "
+                f"cut {cut} {split:8}: passes kept {kept}/{n_pass}, fails turned away {caught}/{n_fail}, "
                 f"blind-check pass rate of what is left {rate if rate is None else round(rate, 2)}"
             )
     print(json.dumps(figures))

@@ -128,11 +128,16 @@ def blind_check_figures(rows: list[dict], generator: str = generate.GENERATOR) -
     out = {}
     for split in ("dev", "heldout"):
         labelled = [r for r in rows if r.get("split") == split and _labelled(r)]
-        passed = sum(1 for r in labelled if all(r[k] for k in _needed(r)))
+        passed = sum(1 for r in labelled if passes(r))
         rate = round(passed / len(labelled), 3) if labelled else None
         out[split] = {"labelled": len(labelled), "passed": passed, "pass_rate": rate}
     out["unlabelled"] = sum(1 for r in rows if not _labelled(r))
     return out
+
+
+def passes(row: dict) -> bool:
+    """A labelled row passes the blind check: every label its kind needs is true."""
+    return all(row[k] for k in _needed(row))
 
 
 def _needed(row: dict) -> tuple[str, ...]:

@@ -71,23 +71,22 @@ def reply_schema(mcq_count: int, sentence_count: int) -> dict:
     }
 
 
+def _whole_number(value: object, name: str, most: int) -> int:
+    """value if it is a whole number from 1 to most, else one StudyflowError naming it, before anything is sent."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise StudyflowError(f"{name} must be a whole number from 1 to {most}, not {value!r}")
+    return value
+
+
 def check_mcq_count(mcq_count: object) -> int:
-    """The questions per reply a schema may ask for: a whole number from 1 to MAX_MCQ_COUNT (llama.cpp spells
-    minItems/maxItems out as grammar rules), else one line before anything is sent."""
-    if isinstance(mcq_count, bool) or not isinstance(mcq_count, int) or not 1 <= mcq_count <= MAX_MCQ_COUNT:
-        raise StudyflowError(f"mcq_count must be a whole number from 1 to {MAX_MCQ_COUNT}, not {mcq_count!r}")
-    return mcq_count
+    """The questions per reply a schema may ask for: 1 to MAX_MCQ_COUNT (llama.cpp spells minItems/maxItems out as
+    grammar rules)."""
+    return _whole_number(mcq_count, "mcq_count", MAX_MCQ_COUNT)
 
 
 def check_sentence_count(sentence_count: object) -> int:
-    """The sentences a reply may pick from: a whole number from 1 to study.sentences.MAX_SENTENCES."""
-    if (
-        isinstance(sentence_count, bool)
-        or not isinstance(sentence_count, int)
-        or not 1 <= sentence_count <= MAX_SENTENCES
-    ):
-        raise StudyflowError(f"sentence_count must be a whole number from 1 to {MAX_SENTENCES}, not {sentence_count!r}")
-    return sentence_count
+    """The sentences a reply may pick from: 1 to study.sentences.MAX_SENTENCES (the grammar's enum of numbers)."""
+    return _whole_number(sentence_count, "sentence_count", MAX_SENTENCES)
 
 
 def check_schema(schema: object) -> dict:

@@ -307,10 +307,6 @@ def lists(passage_text: str) -> list[tuple[str, list[str]]]:
     return [(lead, items) for lead, items in found_lists if len(items) >= MIN_LIST_ITEMS]
 
 
-def list_items(passage_text: str) -> list[list[str]]:
-    return [items for _, items in lists(passage_text)]
-
-
 def _overlaps(quote: list[str], text: str) -> bool:
     words = plain_words(text)
     return bool(words) and (_contains_copy(quote, words) or _contains_copy(words, quote))

@@ -29,7 +29,8 @@ def write(
     sentences = askable(passage_text)
     if not sentences:
         return ""
-    mcq_count = min(mcq_count, len(sentences)) if isinstance(mcq_count, int) and mcq_count > 0 else mcq_count
+    if type(mcq_count) is int:  # anything else is refused with one line by response_format
+        mcq_count = min(mcq_count, len(sentences))
     form = response_format(json_mode, mcq_count, len(sentences))
     messages = render_messages(
         Path(__file__).with_name(prompt),
