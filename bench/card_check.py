@@ -1,11 +1,10 @@
-"""An experiment for the next quiz generator: does a model check of flash cards turn away the ones the blind check
-failed? Today only multiple-choice questions get a model check (passage_agrees, round_trip); 12 of the 32 flash
-cards of generator 3's blind check fail it (an answer that does not answer its question).
+"""The flash-card check of the quiz flow (card_agrees), on the labelled cards of the blind check: does it turn away
+the cards the blind check failed (an answer that does not answer its question) and keep the others?
 
-The check: the model, given the card's passage alone, answers the card's question in a few words; the evaluation
-flow's local similarity scorer (eval.local_judge, no model) compares that answer with the card's. A card whose
-similarity is under the cut would be rejected. It prints, per split and per cut, the labelled passes kept and the
-labelled fails turned away, so a cut chosen on dev is judged on held-out.
+The check: the model, given the card's passage alone, answers the card's question in a few words
+(flows/quiz/card_answer.jinja2); the evaluation flow's local similarity scorer (eval.local_judge, no model) compares
+that answer with the card's. It prints, per split and per cut, the labelled passes kept and the labelled fails
+turned away, so a cut chosen on dev (study.verify.MIN_CARD_SIMILARITY) is judged on held-out.
 
 Usage: python -m bench.card_check [--rows harness/questions/bank_blind_check.jsonl] [--generator "flows/quiz 3"]
 """
@@ -18,20 +17,12 @@ import time
 from pathlib import Path
 
 from bench.question_bank import BLIND_CHECK, _labelled, load_blind_check, passes
+from core.paths import PROJECT_ROOT
+from study.round_trip import card_answer
 from study.source import read_lines
 
-PROMPT = (
-    "Notes:\n{passage}\n\nAnswer the question in a few words, from the notes above only. If the notes do not answer "
-    "it, say: not in the notes.\nQuestion: {question}\nAnswer:"
-)
+CARD_PROMPT = PROJECT_ROOT / "flows" / "quiz" / "card_answer.jinja2"
 CUTS = (2, 3, 4)
-
-
-def model_answer(connection, question: str, passage: str) -> str:
-    from answering.llm_client import complete
-
-    messages = [{"role": "user", "content": PROMPT.format(passage=passage, question=question)}]
-    return complete(connection, "local", messages, max_tokens=40, timeout=300).strip()
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -51,7 +42,8 @@ def main(argv: list[str] | None = None) -> dict:
     results = []
     start = time.perf_counter()
     for row in rows:
-        answer = model_answer(connection, row["question"], read_lines(*row["reference"].rsplit(":", 1)).text)
+        passage = read_lines(*row["reference"].rsplit(":", 1)).text
+        answer = card_answer({"question": row["question"]}, passage, CARD_PROMPT, connection, "local", timeout=300)
         sim = similarity(answer=answer, ground_truth=row["answer"])["score"]
         passed = passes(row)
         results.append({"id": row["id"], "split": row["split"], "passed": passed, "similarity": sim, "model": answer})

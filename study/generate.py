@@ -26,7 +26,7 @@ from study import bank as bank_data
 from study.passages import Passage
 from study.verify import NEAR_DUPLICATE_COSINE, check_near_duplicates, plain_words
 
-GENERATOR = "flows/quiz 3"  # bump when the prompt or the checks change: every passage is then written again
+GENERATOR = "flows/quiz 4"  # bump when the prompt or the checks change: every passage is then written again
 QUIZ_FLOW = PROJECT_ROOT / "flows" / "quiz"
 WORK_NAME = "generation.jsonl"
 # What `pf run create --file flows/quiz/run.yaml` reads; `python -m study generate --passages-only` writes it.

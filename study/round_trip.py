@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from answering.exam_answer import ask_letters, choose
 from answering.exam_question import ExamQuestion, parse
-from answering.llm_client import Connection
+from answering.llm_client import Connection, complete, render_messages
 from answering.passages import retrieve_passages
 from study.bank import OPTION_LETTERS
 
+CARD_ANSWER_TOKENS = 40  # "a few words"; a reply that runs on is cut, and a long answer scores low anyway
 TOP_K = 3  # as the Q&A flow retrieves (answering.retrieval widens it for an exam question)
 
 
@@ -53,3 +55,11 @@ def _letters(
     connection: Connection, model: str, question: ExamQuestion, passages: list[dict], order: list[str]
 ) -> list[str]:
     return ask_letters(connection, model, question, passages, order)[0]
+
+
+def card_answer(
+    candidate: dict, passage_text: str, prompt: Path, connection: Connection, model: str, timeout: float | None = None
+) -> str:
+    """The model's few-word answer to a flash card's question, given the card's passage as the only note."""
+    messages = render_messages(prompt, passage_text=passage_text, question=candidate["question"])
+    return complete(connection, model, messages, max_tokens=CARD_ANSWER_TOKENS, timeout=timeout).strip()

@@ -12,8 +12,9 @@
   "notebooks"): the stem itself rules it out.
 - `distractor_supported`: no wrong option is named by the very sentence that makes the key right (a list of
   policies quoted for "which one is a policy?" makes two options right).
-- `key_not_in_quote`: the quote (with the words just before it, where its "it" points) names the key's own words
-  more than any wrong option's: a quote that names two options alike, or none, does not decide the question.
+- `key_not_in_quote`: the quote (with the words just before it when it points back: "It", "They", "This" ...) names
+  the key's own words more than any wrong option's: a quote that names two options alike, or none, does not decide
+  the question.
 - `answer_not_in_passage`: most words of a flash card's answer are words of the passage.
 - `one_of_several`: an answer is not one item of a list in the passage when the question names nothing that sets
   that item apart from the others: a flash card quoting the item or the list's lead-in ("How can you create a
@@ -22,6 +23,10 @@
 - `passage_disagrees`: the model, given the passage itself and the question in two option orders, picks the key
   both times (the oracle check: a key the passage does not bear out, or a second right option, fails it). The
   second order is asked only when the first picked the key: a miss already decides it.
+- `card_disagrees`: the model, given the passage itself and a flash card's question, answers it in a few words, and
+  that answer is like the card's (the evaluation flow's local similarity, eval.local_judge, at least
+  MIN_CARD_SIMILARITY): a card whose answer does not answer its question, or needs another reading of the passage,
+  fails it.
 - `round_trip`: the exam answering, given only the question, picks the key (study.round_trip).
 - `near_duplicate`: the question is not another accepted question again (embedding cosine over a threshold). An
   exact repeat within one reply (same question and options, case, spacing and option order aside) is caught with
@@ -39,6 +44,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from answering.focus import points_back
 from answering.words import FUNCTION_WORDS
 from study.bank import OPTION_LETTERS, normalize
 from study.candidates import INCOMPLETE
@@ -55,6 +61,7 @@ KEY_NOT_IN_QUOTE = "key_not_in_quote"
 ANSWER_NOT_IN_PASSAGE = "answer_not_in_passage"
 ONE_OF_SEVERAL = "one_of_several"
 PASSAGE_DISAGREES = "passage_disagrees"
+CARD_DISAGREES = "card_disagrees"
 REASONS = (
     INCOMPLETE,
     QUOTE_NOT_IN_PASSAGE,
@@ -67,6 +74,7 @@ REASONS = (
     ANSWER_NOT_IN_PASSAGE,
     ONE_OF_SEVERAL,
     PASSAGE_DISAGREES,
+    CARD_DISAGREES,
     ROUND_TRIP,
     NEAR_DUPLICATE,
 )
@@ -75,6 +83,9 @@ MIN_QUOTE_WORDS = 4  # "Grid sampling" is in the passage but proves nothing
 # Nearest-neighbour cosine of distinct questions in the hand seed bank tops out below this (python -m
 # bench.question_bank prints the distribution); a rephrasing of the same question scores above it.
 NEAR_DUPLICATE_COSINE = 0.9
+# Cut on the 1-5 similarity of the model's answer and the card's: chosen on the dev half of the blind check
+# (python -m bench.card_check: dev passes kept 10/11, fails turned away 4/7; held-out 7/9 and 3/5).
+MIN_CARD_SIMILARITY = 3
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]+>")
@@ -171,9 +182,11 @@ def several_problem(candidate: dict) -> str | None:
 
 
 def quote_scope(candidate: dict, passage_text: str) -> set[str]:
-    """The stems of the quote's words and the ANTECEDENT_WORDS before it in the passage (the quote alone when not
-    found)."""
+    """The stems of the quote's words, with the ANTECEDENT_WORDS before it in the passage when the quote points back
+    ("It can only be used if ..."); the quote alone when it stands on its own or is not found."""
     quote, words = stems(candidate["quote"]), stems(passage_text)
+    if not points_back(_LINK.sub(r"\1", candidate["quote"]).lstrip(" *_`#>-")):
+        return set(quote)
     n = len(quote)
     start = next((i for i in range(len(words) - n + 1) if words[i : i + n] == quote), None)
     if start is None:
@@ -442,9 +455,9 @@ def picks_until_miss(asks: Sequence[Ask], key: str) -> list[list[str]]:
     return picks
 
 
-def _judge_open_mcqs(candidates: Iterable[dict], judge: Callable[[dict], dict]) -> list[dict]:
-    """judge(candidate) for each still-accepted multiple-choice candidate, in order; the others pass unchanged."""
-    return [c if c.get("rejected") or c.get("kind") != "mcq" else judge(c) for c in candidates]
+def _judge_open(candidates: Iterable[dict], judge: Callable[[dict], dict], kind: str = "mcq") -> list[dict]:
+    """judge(candidate) for each still-accepted candidate of the kind, in order; the others pass unchanged."""
+    return [c if c.get("rejected") or c.get("kind") != kind else judge(c) for c in candidates]
 
 
 def check_passage_agrees(candidates: Iterable[dict], asks_in_orders: OrderAsks) -> list[dict]:
@@ -464,7 +477,7 @@ def check_passage_agrees(candidates: Iterable[dict], asks_in_orders: OrderAsks) 
             detail += f"; the other {orders} not asked (the key must be picked in every order)"
         return reject(candidate, PASSAGE_DISAGREES, detail)
 
-    return _judge_open_mcqs(candidates, judge)
+    return _judge_open(candidates, judge)
 
 
 def check_round_trip(candidates: Iterable[dict], pick: Picker) -> list[dict]:
@@ -478,7 +491,27 @@ def check_round_trip(candidates: Iterable[dict], pick: Picker) -> list[dict]:
             candidate = reject(candidate, ROUND_TRIP, detail)
         return {**candidate, "round_trip": letters}
 
-    return _judge_open_mcqs(candidates, judge)
+    return _judge_open(candidates, judge)
+
+
+Answerer = Callable[[dict], str]  # a flash card -> the model's few-word answer to its question, given its passage
+Scorer = Callable[[str, str], "int | None"]  # (answer, the card's answer) -> 1-5 similarity (None: nothing to score)
+
+
+def check_card_agrees(
+    candidates: Iterable[dict], answer_of: Answerer, score: Scorer, cut: int = MIN_CARD_SIMILARITY
+) -> list[dict]:
+    """Each still-accepted flash card: the model's answer from the passage must be like the card's answer."""
+
+    def judge(candidate: dict) -> dict:
+        said = answer_of(candidate)
+        similarity = score(said, candidate["answer"])
+        if similarity is None or similarity < cut:
+            detail = f"given the passage, the model answered {said.strip()!r} (similarity {similarity}, under {cut})"
+            candidate = reject(candidate, CARD_DISAGREES, detail)
+        return {**candidate, "card_answer": said}
+
+    return _judge_open(candidates, judge, kind="recall")
 
 
 def prompt_of(candidate: dict) -> str:

@@ -221,3 +221,26 @@ def test_the_preface_of_notes_with_chapters_is_not_sent_but_notes_without_chapte
     assert [p.passage_id for p in select(chapters)] == ["id2"]
     alone = replace(preface, source="notes/no-chapters.md")
     assert [p.passage_id for p in select([alone, chapters[1]])] == ["preface", "id2"]
+
+
+def test_the_card_check_keeps_a_card_the_passage_answers_and_turns_away_one_it_does_not(llm_server: str):
+    from promptflow.connections import OpenAIConnection
+
+    from eval.local_judge import similarity
+    from study.round_trip import card_answer
+    from study.source import read_lines
+    from study.verify import CARD_DISAGREES, check_card_agrees
+
+    # A card of the blind check (labelled right), and the same card with another line of its passage as the answer.
+    text = read_lines("notes/dp100-notes.md", "166-181").text
+    right, wrong = (
+        {"kind": "recall", "question": "What command is used to install the SDK?", "answer": answer, "rejected": []}
+        for answer in ("pip install azure-ai-ml", "ml_client.jobs.create_or_update(job)")
+    )
+    connection = OpenAIConnection(api_key="sk-no-key-needed", base_url=llm_server)
+    found = check_card_agrees(
+        [right, wrong],
+        lambda card: card_answer(card, text, QUIZ_FLOW / "card_answer.jinja2", connection, "local"),
+        lambda said, answer: similarity(answer=said, ground_truth=answer)["score"],
+    )
+    assert [c["rejected"] for c in found] == [[], [CARD_DISAGREES]], found

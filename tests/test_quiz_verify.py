@@ -11,6 +11,7 @@ from study.candidates import INCOMPLETE, cards_in, parse_reply, response_format
 from study.verify import (
     ANSWER_NOT_IN_PASSAGE,
     ASKS_FOR_SEVERAL,
+    CARD_DISAGREES,
     DISTRACTOR_SUPPORTED,
     KEY_NOT_IN_QUOTE,
     NEAR_DUPLICATE,
@@ -21,6 +22,7 @@ from study.verify import (
     ROUND_TRIP,
     STEM_WITHOUT_SUBJECT,
     UNKNOWN_WORD,
+    check_card_agrees,
     check_near_duplicates,
     check_passage,
     check_passage_agrees,
@@ -167,6 +169,41 @@ def test_round_trip_skips_cards_already_rejected_and_recall_cards():
     assert asked == [] and [c["rejected"] for c in found] == [[INCOMPLETE], []]
 
 
+def test_card_agrees_rejects_a_card_the_model_answers_otherwise_from_its_passage():
+    card, mcq_card = candidates(recall(), mcq())[::-1]
+    rejected_before = {**card, "rejected": [ANSWER_NOT_IN_PASSAGE]}
+    said = {card["question"]: "Grid sampling"}
+    scored = []
+
+    def score(answer: str, truth: str) -> int:
+        scored.append((answer, truth))
+        return 5 if answer == truth else 2
+
+    found = check_card_agrees([mcq_card, card, rejected_before], lambda c: said[c["question"]], score)
+    assert [c["rejected"] for c in found] == [[], [CARD_DISAGREES], [ANSWER_NOT_IN_PASSAGE]]
+    assert found[1]["detail"] == "given the passage, the model answered 'Grid sampling' (similarity 2, under 3)"
+    assert scored == [("Grid sampling", "Random sampling")]  # only the open flash card was asked
+    said[card["question"]] = "Random sampling"
+    [kept] = check_card_agrees([card], lambda c: said[c["question"]], score)
+    assert kept["rejected"] == [] and kept["card_answer"] == "Random sampling"
+
+
+def test_card_agrees_rejects_an_empty_answer():
+    [card] = candidates(recall())
+    [found] = check_card_agrees([card], lambda c: "", lambda answer, truth: None)
+    assert found["rejected"] == [CARD_DISAGREES] and "similarity None" in found["detail"]
+
+
+def test_card_answer_asks_with_the_passage_and_the_question(monkeypatch):
+    sent = []
+    monkeypatch.setattr(round_trip, "complete", lambda conn, model, messages, **kw: sent.append(messages) or " B ")
+    prompt = round_trip.Path(__file__).parents[1] / "flows" / "quiz" / "card_answer.jinja2"
+    [card] = candidates(recall())
+    assert round_trip.card_answer(card, TEXT, prompt, connection=None, model="fake") == "B"
+    [[message]] = sent
+    assert message["role"] == "user" and TEXT in message["content"] and card["question"] in message["content"]
+
+
 def _bag_of_words(texts: list[str]) -> np.ndarray:
     vectors = np.zeros((len(texts), 64), dtype=np.float32)
     for row, text in enumerate(texts):
@@ -242,6 +279,25 @@ def test_a_quote_that_does_not_name_the_key_more_than_a_wrong_option():
     assert found["rejected"] == [KEY_NOT_IN_QUOTE]
     # "It can only be used ...": the words just before the quote name its subject, grid sampling.
     assert only(candidates(mcq()))["rejected"] == []
+
+
+def test_the_words_before_a_quote_count_only_when_the_quote_points_back():
+    # The sentence before names grid sampling (a wrong option here); this quote stands on its own and names random.
+    standalone = mcq(
+        stem="Which sampling method supports continuous hyperparameters?",
+        options={"A": "Grid sampling", "B": "Random sampling", "C": "Bayesian sampling", "D": "Sobol sampling"},
+        key="B",
+        quote="Random sampling picks values at random and supports continuous hyperparameters.",
+    )
+    assert only(candidates(standalone))["rejected"] == []
+    # The same words, opening with "It" or not: only the quote that points back is read with the words before it.
+    pointing = mcq(stem="Which sampling tries every combination?", quote="It can only be used if all the")
+    assert only(candidates(pointing))["rejected"] == []
+    named_before = mcq(
+        stem="Which sampling tries every possible combination?",
+        quote="all the hyperparameters are discrete.",
+    )
+    assert only(candidates(named_before))["rejected"] == [KEY_NOT_IN_QUOTE]
 
 
 def test_a_flash_card_answer_the_passage_does_not_hold():
