@@ -91,9 +91,10 @@ chroma-server: setup
 $(CHROMIUM):
 	apt-get install -y -q chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium >/dev/null; }
 
+# --durations: CI's log names the slowest tests, so the 40-minute budget can be kept with figures.
 test: setup $(CHROMIUM)
 	$(BIN)/ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 # The quick inner loop: every test that needs no model server (the `llm` marker, given in tests/conftest.py to any
 # test using the llm_server fixture) but the five `slow` ones (make test runs them: the three kill -9 ingest tests in

@@ -7,7 +7,9 @@ dragged a standalone second turn back to the old chapter; a follow-up that names
 searched on its own and joined, fused, which found 1.00 and kept standalone turns on their own chapter. Such a turn
 still continues the conversation when the subject makes its best passage clearly closer ("What type should the input
 be?" after a batch endpoint question: cosine 0.24 alone, 0.40 joined; a new topic 0.44 alone, 0.43 joined): then it is
-searched joined only, and the answer prompt names the question it follows up on (`follows`).
+searched joined only. `follows` names the question a turn follows up on (in the retrieval's output); the answer
+prompt does not show it: the history already holds that question, and naming it again lost follow-ups on dev
+(docs/benchmarks.md#chat-follow-ups).
 """
 
 from __future__ import annotations
@@ -90,8 +92,8 @@ def kept_searches(searches: list) -> list:
 
 
 def follows(question: str, history: list[dict], searched: str) -> str:
-    """The earlier question(s) a turn follows up on, for the answer prompt to name; "" for a first turn or one that
-    stands alone. searched: the question the turn's first kept search was led by."""
+    """The earlier question(s) a turn follows up on; "" for a first turn or one that stands alone. searched: the
+    question the turn's first kept search was led by."""
     if history and searched != question:
         return subject(question, history)
     return ""

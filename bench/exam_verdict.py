@@ -3,9 +3,10 @@ server itself: the logit bias on "No" at which its answer turns (bisection), i.e
 answering.exam_verdict answers No below NO_BIAS; this prints the margins of the questions with each key, so the
 threshold can be chosen (on dev) and checked. The server returns no logprobs (it runs without logits_all).
 
-python -m bench.exam_verdict [--split dev|heldout] [--limit N] [--oracle]
+python -m bench.exam_verdict [--split dev|heldout] [--limit N] [--oracle | --top N]
 
---oracle uses the notes' deciding lines as the one passage instead of the flow's retrieval. The calls of one
+--oracle uses the notes' deciding lines as the one passage instead of the flow's retrieval; --top N keeps only the
+first N passages of the retrieval (the best ranked). The calls of one
 question share their prompt, so llama.cpp re-reads only its last token after the first (when no one else is using
 the server in between).
 """
@@ -46,7 +47,7 @@ def margin(connection: OpenAIConnection, question: ExamQuestion, passages: list[
     return round((low + high) / 2, 2)
 
 
-def main(split: str = "dev", limit: int | None = None, oracle: bool = False) -> list[dict]:
+def main(split: str = "dev", limit: int | None = None, oracle: bool = False, top: int = 0) -> list[dict]:
     connection = OpenAIConnection(api_key="sk-no-key-needed", base_url=f"http://127.0.0.1:{llm_port()}/v1")
     rows = [r for r in load_questions(FOLDER / "exam_questions.jsonl") if split == "all" or r["split"] == split]
     rows = [r for r in rows if letters(parse(r["question"]))][: limit or None]
@@ -56,6 +57,7 @@ def main(split: str = "dev", limit: int | None = None, oracle: bool = False) -> 
         question = parse(row["question"])
         start = time.perf_counter()
         passages = oracle_passages(row, notes) if oracle else passages_for(check_question(row["question"]))["passages"]
+        passages = passages[:top] if top and not oracle else passages
         yes = letters(question)[0] in row["answer"]
         found.append(
             {"id": row["id"], "form": row["form"], "yes": yes, "margin": margin(connection, question, passages)}
@@ -79,5 +81,6 @@ if __name__ == "__main__":
     parser.add_argument("--split", default="dev", choices=["dev", "heldout", "all"])
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--oracle", action="store_true", help="the deciding lines as the passage, not the retrieval")
+    parser.add_argument("--top", type=int, default=0, help="only the first N passages of the retrieval (0: all)")
     args = parser.parse_args()
-    main(args.split, args.limit, args.oracle)
+    main(args.split, args.limit, args.oracle, args.top)

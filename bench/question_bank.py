@@ -42,7 +42,7 @@ GOAL_PASS_RATE = 0.9
 GOAL_MINUTES = 60
 # The checks flows/quiz runs with the model after the passage checks, and the near-duplicate check after the flow:
 # a recheck without the model keeps their recorded verdicts.
-MODEL_CHECKS = (verify.PASSAGE_DISAGREES, verify.ROUND_TRIP, verify.NEAR_DUPLICATE)
+MODEL_CHECKS = (verify.PASSAGE_DISAGREES, verify.CARD_DISAGREES, verify.ROUND_TRIP, verify.NEAR_DUPLICATE)
 NEW_CHECKS = (verify.STEM_WITHOUT_SUBJECT, verify.OPTION_REPEATS_STEM, verify.ONE_OF_SEVERAL)
 NOT_ASKED = "not_asked"  # passes today's passage checks, but the run's model checks never saw it
 AGREES_CALLS = 2  # passage_agrees: the key in two option orders

@@ -82,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--anki", type=Path, metavar="DECK.apkg", help="an Anki deck")
     export.add_argument("--csv", type=Path, metavar="CARDS.csv", help="a CSV file")
 
+    sub.add_parser(
+        "recheck",
+        help="today's model-free checks on the bank's generated questions: retire those they turn away",
+    )
     generate = sub.add_parser("generate", help="(re)generate questions for new or changed passages (incremental)")
     generate.add_argument("--chapter", type=_positive, action="append", help="only this chapter (repeatable)")
     generate.add_argument("--limit", type=_positive, help="at most this many passages this run")
@@ -279,6 +283,28 @@ def cmd_generate(args: argparse.Namespace, console: Console) -> int:
     return 130 if summary.interrupted else 0
 
 
+def cmd_recheck(args: argparse.Namespace, console: Console) -> int:
+    from ingest.embedder import word_pieces
+    from ingest.search import vocabulary
+    from study import bank as bank_data
+    from study.practice import bank_path, own_bank_path
+    from study.recheck import recheck
+    from study.verify import known_words
+
+    # The bank the page reads: the student's own once there is one, else the bank (the shipped one by default,
+    # as `study generate` writes it).
+    path = own_bank_path() if own_bank_path().is_file() else bank_path()
+    before = bank_data.load(path)
+    after, turned = recheck(before, known_words(vocabulary(), word_pieces()))
+    for t in turned:
+        console.print(Text(f"retired: {t.item.prompt} ({t.reason}: {t.detail})"))
+    back = sum(1 for old, new in zip(before.items, after.items) if new.accepted and not old.accepted)
+    if turned:
+        bank_data.save(after, path)
+    console.print(Text(f"{len(turned)} generated questions retired, {back} hand-written ones back, in {path}"))
+    return 0
+
+
 COMMANDS = {
     "bank": cmd_bank,
     "seed": cmd_seed,
@@ -288,6 +314,7 @@ COMMANDS = {
     "progress": cmd_progress,
     "export": cmd_export,
     "generate": cmd_generate,
+    "recheck": cmd_recheck,
 }
 
 

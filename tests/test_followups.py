@@ -77,7 +77,7 @@ def test_a_turn_without_pointing_words_continues_only_when_the_subject_clearly_r
     assert kept_searches([joined]) == [joined]  # a follow-up that refers back was searched joined only
 
 
-def test_the_prompt_names_the_question_a_turn_follows_up_on_and_nothing_for_a_new_topic():
+def test_follows_names_the_question_a_turn_follows_up_on_and_nothing_for_a_new_topic():
     history = _pairs("What is blue/green deployment?", "How do I send all the traffic to the blue one?")
     question = "and how do I delete the endpoint afterwards?"
     assert follows(question, history, search_question(question, history)) == (
