@@ -11,15 +11,12 @@ Usage: python -m bench.card_check [--rows harness/questions/bank_blind_check.jso
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from pathlib import Path
 
-from bench.question_bank import BLIND_CHECK, _labelled, load_blind_check, passes
+from bench.question_bank import labelled_rows, passage_of, passes
 from core.paths import PROJECT_ROOT
 from study.round_trip import card_answer
-from study.source import read_lines
 
 CARD_PROMPT = PROJECT_ROOT / "flows" / "quiz" / "card_answer.jinja2"
 CUTS = (2, 3, 4)
@@ -29,20 +26,12 @@ def main(argv: list[str] | None = None) -> dict:
     from bench.followups import local_connection
     from eval.local_judge import similarity
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=Path, default=BLIND_CHECK)
-    parser.add_argument("--generator", default="flows/quiz 3")
-    args = parser.parse_args(argv)
-    rows = [
-        r
-        for r in load_blind_check(args.rows)
-        if r.get("generator") == args.generator and r["kind"] == "recall" and _labelled(r)
-    ]
+    rows = labelled_rows(argv, __doc__.splitlines()[0], "recall")
     connection = local_connection()
     results = []
     start = time.perf_counter()
     for row in rows:
-        passage = read_lines(*row["reference"].rsplit(":", 1)).text
+        passage = passage_of(row)
         answer = card_answer({"question": row["question"]}, passage, CARD_PROMPT, connection, "local", timeout=300)
         sim = similarity(answer=answer, ground_truth=row["answer"])["score"]
         passed = passes(row)

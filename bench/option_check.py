@@ -12,14 +12,11 @@ Usage: python -m bench.option_check [--rows harness/questions/bank_blind_check.j
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import replace
-from pathlib import Path
 
-from bench.question_bank import BLIND_CHECK, _labelled, load_blind_check, passes
-from study.source import read_lines
+from bench.question_bank import labelled_rows, passage_of, passes
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -28,20 +25,12 @@ def main(argv: list[str] | None = None) -> dict:
     from bench.followups import local_connection
     from study.round_trip import as_pasted
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=Path, default=BLIND_CHECK)
-    parser.add_argument("--generator", default="flows/quiz 3")
-    args = parser.parse_args(argv)
-    rows = [
-        r
-        for r in load_blind_check(args.rows)
-        if r.get("generator") == args.generator and r["kind"] == "mcq" and _labelled(r)
-    ]
+    rows = labelled_rows(argv, __doc__.splitlines()[0], "mcq")
     connection = local_connection()
     results = []
     start = time.perf_counter()
     for row in rows:
-        chapter, passage = "", read_lines(*row["reference"].rsplit(":", 1)).text
+        chapter, passage = "", passage_of(row)
         question = replace(parse(as_pasted({"stem": row["question"], "options": row["options"]})), picks=0)
         passages = [{"n": 1, "chapter": chapter, "text": passage}]
         keys = list(question.options)

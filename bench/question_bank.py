@@ -148,6 +148,24 @@ def _labelled(row: dict) -> bool:
     return all(row.get(k) is not None for k in _needed(row))
 
 
+def labelled_rows(argv: list[str] | None, description: str, kind: str) -> list[dict]:
+    """The labelled blind-check rows of one kind and generator, as a model-check experiment reads them (its
+    --rows FILE and --generator VERSION, generator 3 by default: the first with labels of both kinds)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rows", type=Path, default=BLIND_CHECK)
+    parser.add_argument("--generator", default="flows/quiz 3")
+    args = parser.parse_args(argv)
+    rows = load_blind_check(args.rows)
+    return [r for r in rows if r.get("generator") == args.generator and r["kind"] == kind and _labelled(r)]
+
+
+def passage_of(row: dict) -> str:
+    """The text of the passage a blind-check row was written from."""
+    from study.source import read_lines
+
+    return read_lines(*row["reference"].rsplit(":", 1)).text
+
+
 def load_run(path: Path) -> list[dict]:
     """A work file's passage records, the last one of each passage hash (a line cut off by a crash is skipped)."""
     records: dict[str, dict] = {}
