@@ -209,7 +209,8 @@ def choose(
     # (answering.exam_verdict); its letter votes said "Yes" / "True" to nearly all of them.
     yes_no = exam_verdict.letters(question) if passages else None
     if yes_no:
-        verdict, tokens = exam_verdict.ask_verdict(connection, model, question, passages)
+        best = passages[: exam_verdict.VERDICT_PASSAGES]
+        verdict, tokens = exam_verdict.ask_verdict(connection, model, question, best)
         if verdict is not None:  # None: an endpoint without the grammar answered neither; the votes decide
             letter = yes_no[0] if verdict else yes_no[1]
             seconds = round(time.perf_counter() - start, 2)

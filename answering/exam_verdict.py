@@ -25,6 +25,9 @@ from answering.llm_client import Connection, endpoint_of, explain, make_client, 
 
 PROMPT = Path(__file__).with_name("prompts") / "exam_verdict.jinja2"
 NO_BIAS = 1.0  # logits added to "No", chosen on the dev split: 15/16 there (a No question at 1.02 still says Yes)
+# The verdict reads the best-ranked passage only (chosen on dev, side by side with all three: `python -m
+# bench.exam_verdict --top 1` 15/16 as with all, the Yes / No median margins 1.75 apart instead of 1.18).
+VERDICT_PASSAGES = 1
 GRAMMAR = 'root ::= "Yes" | "No"'  # fixed text: nothing from the question ever reaches a grammar
 _AFFIRMATIVE = {"yes", "true"}
 _NEGATIVE = {"no", "false"}

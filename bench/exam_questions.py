@@ -154,10 +154,16 @@ def table(split: str, result: dict) -> str:
 
 
 def main(
-    split: str = "heldout", limit: int | None = None, verbose: bool = True, focus: int = 0, baselines: bool = True
+    split: str = "heldout",
+    limit: int | None = None,
+    verbose: bool = True,
+    focus: int = 0,
+    baselines: bool = True,
+    forms: list[str] | None = None,
 ) -> dict:
     connection = OpenAIConnection(api_key="sk-no-key-needed", base_url=f"http://127.0.0.1:{llm_port()}/v1")
     rows = [r for r in load_questions(FOLDER / "exam_questions.jsonl") if split == "all" or r["split"] == split]
+    rows = [r for r in rows if not forms or r["form"] in forms]
     rows = rows[:limit] if limit else rows
     result = evaluate(rows, connection, verbose, focus, baselines)
     declined, total, answered = uncovered_declines(split)
@@ -178,5 +184,11 @@ if __name__ == "__main__":
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions (a bounded run)")
     parser.add_argument("--focus", type=int, default=0, help="the flow's passages cut together to CHARS characters")
     parser.add_argument("--flow-only", action="store_true", help="no closed-book and oracle baselines")
+    parser.add_argument("--form", action="append", help="only questions of this form (repeatable): yesno, ...")
+    parser.add_argument("--verdict-passages", type=int, help="passages a yes/no verdict reads (a variant to compare)")
     args = parser.parse_args()
-    main(args.split, args.limit, focus=args.focus, baselines=not args.flow_only)
+    if args.verdict_passages:
+        from answering import exam_verdict
+
+        exam_verdict.VERDICT_PASSAGES = args.verdict_passages
+    main(args.split, args.limit, focus=args.focus, baselines=not args.flow_only, forms=args.form)

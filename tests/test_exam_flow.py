@@ -137,6 +137,23 @@ def test_support_needs_the_options_own_words():
     assert option_support(GRID_Q, PASSAGES) == {"A": 1, "B": 2, "C": None}
 
 
+def test_a_goal_check_is_judged_on_the_best_ranked_passage_only(monkeypatch):
+    from answering import exam_answer, exam_verdict
+
+    seen = []
+
+    def ask_verdict(connection, model, question, passages):
+        seen.append([p["n"] for p in passages])
+        return False, 10
+
+    monkeypatch.setattr(exam_verdict, "ask_verdict", ask_verdict)
+    monkeypatch.setattr(exam_answer, "check_local_endpoint", lambda endpoint: None)
+    question = parse("You use grid sampling for continuous values. Does this meet the goal?\nA. Yes\nB. No")
+    passages = [{"n": n, "chapter": "Chapter 14", "text": f"passage {n}"} for n in (1, 2, 3)]
+    chosen = exam_answer.choose(question, passages, connection=None, model="fake")
+    assert chosen.choice == ["B"] and seen == [[1]]
+
+
 def test_yes_no_reply_has_no_option_lines():
     question = parse("You use grid sampling for discrete hyperparameters. Does this meet the goal?\nA. Yes\nB. No")
     reply = exam_reply(question, ["A"], PASSAGES)
