@@ -16,7 +16,7 @@ import time
 
 from bench.question_bank import labelled_rows, passage_of, passes
 from core.paths import PROJECT_ROOT
-from study.round_trip import card_answer
+from study.round_trip import card_answer, card_similarity
 
 CARD_PROMPT = PROJECT_ROOT / "flows" / "quiz" / "card_answer.jinja2"
 CUTS = (2, 3, 4)
@@ -24,7 +24,6 @@ CUTS = (2, 3, 4)
 
 def main(argv: list[str] | None = None) -> dict:
     from bench.followups import local_connection
-    from eval.local_judge import similarity
 
     rows = labelled_rows(argv, __doc__.splitlines()[0], "recall")
     connection = local_connection()
@@ -33,7 +32,7 @@ def main(argv: list[str] | None = None) -> dict:
     for row in rows:
         passage = passage_of(row)
         answer = card_answer({"question": row["question"]}, passage, CARD_PROMPT, connection, "local", timeout=300)
-        sim = similarity(answer=answer, ground_truth=row["answer"])["score"]
+        sim = card_similarity(answer, row["answer"])
         passed = passes(row)
         results.append({"id": row["id"], "split": row["split"], "passed": passed, "similarity": sim, "model": answer})
         print(f"{row['split']:8} {'pass' if passed else 'FAIL'} sim {sim} | {row['question'][:60]} | {answer[:60]}")

@@ -30,9 +30,8 @@ def main(argv: list[str] | None = None) -> dict:
     results = []
     start = time.perf_counter()
     for row in rows:
-        chapter, passage = "", passage_of(row)
         question = replace(parse(as_pasted({"stem": row["question"], "options": row["options"]})), picks=0)
-        passages = [{"n": 1, "chapter": chapter, "text": passage}]
+        passages = [{"n": 1, "chapter": "", "text": passage_of(row)}]
         keys = list(question.options)
         picks = [ask_letters(connection, "local", question, passages, order)[0] for order in (keys, keys[::-1])]
         passed = passes(row)

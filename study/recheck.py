@@ -13,7 +13,7 @@ from study import bank as bank_data
 from study.bank import Bank, Item
 from study.candidates import INCOMPLETE, incomplete
 from study.source import passage
-from study.verify import passage_checks
+from study.verify import first_problem, passage_checks
 
 TextOf = Callable[[Item], str | None]  # an item -> its passage's text today; None when it cannot be read
 
@@ -30,15 +30,12 @@ def passage_text(item: Item) -> str | None:
     return None if lines.missing else lines.text
 
 
-def first_problem(item: Item, text: str, known: frozenset[str]) -> tuple[str, str] | None:
+def item_problem(item: Item, text: str, known: frozenset[str]) -> tuple[str, str] | None:
     """(reason, detail) of the first check the item fails today, or None."""
     fields = item.to_dict()
     if problem := incomplete(fields):
         return INCOMPLETE, problem
-    for reason, check in passage_checks(text, known):
-        if problem := check(fields):
-            return reason, problem
-    return None
+    return first_problem(fields, passage_checks(text, known))
 
 
 def recheck(bank: Bank, known: frozenset[str], text_of: TextOf = passage_text) -> tuple[Bank, list[Turned]]:
@@ -48,7 +45,7 @@ def recheck(bank: Bank, known: frozenset[str], text_of: TextOf = passage_text) -
     for item in bank.items:
         if item.origin != "generated" or not item.accepted or (text := text_of(item)) is None:
             continue
-        if found := first_problem(item, text, known):
+        if found := item_problem(item, text, known):
             turned.append(Turned(item, *found))
     gone = {t.item.id for t in turned}
     items = [replace(i, status="retired") if i.id in gone else i for i in bank.items]

@@ -63,3 +63,10 @@ def card_answer(
     """The model's few-word answer to a flash card's question, given the card's passage as the only note."""
     messages = render_messages(prompt, passage_text=passage_text, question=candidate["question"])
     return complete(connection, model, messages, max_tokens=CARD_ANSWER_TOKENS, timeout=timeout).strip()
+
+
+def card_similarity(said: str, answer: str) -> int | None:
+    """The 1-5 similarity of the model's answer with the card's: the evaluation flow's local scorer (no model)."""
+    from eval.local_judge import similarity
+
+    return similarity(answer=said, ground_truth=answer)["score"]

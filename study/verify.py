@@ -394,13 +394,14 @@ def check_passage(candidates: Iterable[dict], passage_text: str, known: frozense
     checks = passage_checks(passage_text, known)
     out = []
     for candidate in candidates:
-        found = (
-            None
-            if candidate.get("rejected")
-            else next(((reason, problem) for reason, check in checks if (problem := check(candidate))), None)
-        )
+        found = None if candidate.get("rejected") else first_problem(candidate, checks)
         out.append(reject(candidate, *found) if found else candidate)
     return check_exact_repeats(out)
+
+
+def first_problem(candidate: dict, checks: tuple[tuple[str, Check], ...]) -> tuple[str, str] | None:
+    """(reason, detail) of the first of the checks (passage_checks) the candidate fails, or None."""
+    return next(((reason, problem) for reason, check in checks if (problem := check(candidate))), None)
 
 
 def repeat_key(candidate: dict) -> tuple:

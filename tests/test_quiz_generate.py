@@ -226,8 +226,7 @@ def test_the_preface_of_notes_with_chapters_is_not_sent_but_notes_without_chapte
 def test_the_card_check_keeps_a_card_the_passage_answers_and_turns_away_one_it_does_not(llm_server: str):
     from promptflow.connections import OpenAIConnection
 
-    from eval.local_judge import similarity
-    from study.round_trip import card_answer
+    from study.round_trip import card_answer, card_similarity
     from study.source import read_lines
     from study.verify import CARD_DISAGREES, check_card_agrees
 
@@ -241,6 +240,6 @@ def test_the_card_check_keeps_a_card_the_passage_answers_and_turns_away_one_it_d
     found = check_card_agrees(
         [right, wrong],
         lambda card: card_answer(card, text, QUIZ_FLOW / "card_answer.jinja2", connection, "local"),
-        lambda said, answer: similarity(answer=said, ground_truth=answer)["score"],
+        card_similarity,
     )
     assert [c["rejected"] for c in found] == [[], [CARD_DISAGREES]], found

@@ -4,7 +4,7 @@ from typing import Union
 from promptflow.connections import AzureOpenAIConnection, OpenAIConnection
 from promptflow.core import tool
 
-from study.round_trip import card_answer
+from study.round_trip import card_answer, card_similarity
 from study.verify import check_card_agrees
 
 
@@ -18,11 +18,9 @@ def card_agrees(
     timeout: float = 600,
 ) -> list:
     """Each flash card still standing: the model, given the passage, answers its question like the card does."""
-    from eval.local_judge import similarity
-
     prompt_file = Path(__file__).with_name(prompt)
     return check_card_agrees(
         candidates,
         lambda card: card_answer(card, passage_text, prompt_file, connection, model, timeout),
-        lambda said, answer: similarity(answer=said, ground_truth=answer)["score"],
+        card_similarity,
     )
