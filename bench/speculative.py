@@ -47,7 +47,7 @@ def load(draft: bool):
 
     before = rss_mib()
     llm = Llama(
-        model_path=str(gguf_path()), n_threads=2, n_threads_batch=2, n_ctx=4096, logits_all=False, verbose=False,
+        model_path=str(gguf_path()), n_threads=2, n_threads_batch=2, n_ctx=4096, logits_all=draft, verbose=False,
         draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10) if draft else None,
     )  # fmt: skip
     return llm, rss_mib() - before

@@ -131,12 +131,14 @@ def _command(model: Path) -> list[str]:
         "--port", str(settings.llm_port()),
         "--n_threads", str(_THREADS),
         "--n_threads_batch", str(_THREADS),
-        "--logits_all", "false",
+        "--logits_all", "true" if settings.llm_draft() else "false",
         "--n_ctx", str(_CTX),
         "--interrupt_requests", "false",
         "--model_alias", settings.MODEL_ALIAS,
     ]  # fmt: skip
-    if settings.llm_draft() == "prompt-lookup":  # llama-cpp-python then turns logits_all on by itself
+    # A draft model needs logits_all on: llama-cpp-python turns it on by itself but sizes its logits buffer from the
+    # argument, so with "false" the first reply fails ("could not broadcast input array ... into shape (0,)").
+    if settings.llm_draft() == "prompt-lookup":
         command += ["--draft_model", "prompt-lookup-decoding"]
     return command
 

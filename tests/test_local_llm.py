@@ -169,3 +169,16 @@ def test_second_start_reuses_running_server(llm_server: str, capsys: pytest.Capt
     assert time.monotonic() - began < 5
     assert server.status().pid == pid_before
     assert "reusing" in capsys.readouterr().out
+
+
+def test_prompt_lookup_draft_starts_the_server_with_logits_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    # llama-cpp-python sizes its logits buffer from --logits_all even when a draft model turns it on, so a draft
+    # server started with "false" failed its first reply (seen in bench.speculative).
+    model = Path("/models/m.gguf")
+    monkeypatch.delenv("STUDYFLOW_LLM_DRAFT", raising=False)
+    plain = server._command(model)
+    assert plain[plain.index("--logits_all") + 1] == "false" and "--draft_model" not in plain
+    monkeypatch.setenv("STUDYFLOW_LLM_DRAFT", "prompt-lookup")
+    draft = server._command(model)
+    assert draft[draft.index("--logits_all") + 1] == "true"
+    assert draft[draft.index("--draft_model") + 1] == "prompt-lookup-decoding"
