@@ -5,7 +5,10 @@ pick still depends on where an option stands. So it is asked several times with 
 notes come first and stay the same, so llama.cpp re-reads only the options: ~1 s a call after the first), once
 more without the notes (the closed-book vote), and the votes are counted. An option naming something the notes
 never mention (a distractor's "Azure Cosmos DB") loses its votes while another option is one the notes know,
-unless the stem asks which one is NOT right. Measured on the dev split: docs/benchmarks.md#practice-exam-questions.
+unless the stem asks which one is NOT right. A "select all that apply" question is asked option by option instead
+(is this one a correct answer? Yes / No), since the letter votes name two options where three are right; a goal
+check or true/false is one Yes / No question (answering.exam_verdict). Measured on the dev split:
+docs/benchmarks.md#practice-exam-questions.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ GROUNDING = (
 CLOSED_BOOK_WEIGHT = 1.0  # the no-notes vote counts as one grounded vote (dev sample: 0, 1 tie at 14/22; 0.5: 13/22)
 LETTERS = "ABCDEFGH"  # the option letters answering.exam_question reads, and all a letter grammar may name
 PERMUTATIONS = 3  # grounded calls: the student's order, reversed, rotated by one
+# "Select all that apply": each option is asked on its own whether it answers the question (answering.exam_verdict,
+# Yes / No) and the ones the model prefers Yes for are chosen; the letter votes picked two where three were right.
+# On dev (`python -m bench.option_verdict --split dev`): 3/4 all-that-apply questions right with no bias on "No",
+# 2/4 by the letter votes; a bias of 0.5 or more on "No" got fewer right. Held out: multi-select 4/8 and 5/8 (3/8).
+ALL_THAT_APPLY_NO_BIAS = 0.0
 _NEGATED = re.compile(r"\b(?:NOT|EXCEPT|LEAST)\b|\bnot one of\b|\bwhich\b[^?.]*\b(?:not|cannot|isn't|doesn't)\b", re.I)
 
 
@@ -187,6 +195,26 @@ def ask_letters(
     return [order[letters.index(letter)] for letter in parse_letters(text, letters, question.picks)], tokens
 
 
+def judge_each_option(
+    connection: Connection, model: str, question: ExamQuestion, passages: list[dict], out: list[str]
+) -> tuple[list[str], int]:
+    """The options (not ruled out) the model says Yes to, each asked on its own against the passages, and the
+    prompt tokens it took. The passages and the stem come first in every call, so llama.cpp re-reads only the
+    option after the first."""
+    chosen, tokens = [], 0
+    for letter in question.options:
+        if letter in out:
+            continue
+        asked = exam_verdict.option_claim(question, letter)
+        verdict, used = exam_verdict.ask_verdict(
+            connection, model, question, passages, no_bias=ALL_THAT_APPLY_NO_BIAS, asked=asked
+        )
+        tokens += used
+        if verdict:
+            chosen.append(letter)
+    return chosen, tokens
+
+
 def choose(
     question: ExamQuestion,
     passages: list[dict],
@@ -199,7 +227,8 @@ def choose(
     """The letter(s) for an exam question (answering.exam_question.parse) from its numbered passages
     (answering.passages: dicts with n, chapter, text). vocab: the notes' words (ingest.search.vocabulary), to rule
     out options naming what the notes never mention; None rules out nothing. A goal check or true/false with
-    passages is one Yes / No question instead (answering.exam_verdict): permutations and closed_book do not apply."""
+    passages is one Yes / No question instead (answering.exam_verdict), and "select all that apply" one for each option
+    (judge_each_option; the votes only when it judges none right): permutations and closed_book do not apply."""
     if not question.options:
         raise ValueError("choose needs an exam question with options; parse it with answering.exam_question.parse")
     check_local_endpoint(endpoint_of(connection))
@@ -215,6 +244,13 @@ def choose(
             letter = yes_no[0] if verdict else yes_no[1]
             seconds = round(time.perf_counter() - start, 2)
             return ExamAnswer([letter], {letter: 1.0}, [], [[letter]], [], 1, tokens, seconds)
+    out = ruled_out(question, vocab)
+    if question.picks == 0 and passages:
+        judged, tokens = judge_each_option(connection, model, question, passages, out)
+        if judged:  # none judged right: the letter votes decide
+            seconds = round(time.perf_counter() - start, 2)
+            votes = {letter: 1.0 for letter in judged}
+            return ExamAnswer(judged, votes, out, [judged], [], len(question.options) - len(out), tokens, seconds)
     for order in orders(question, permutations):
         picked, used = ask_letters(connection, model, question, passages, order)
         grounded.append(picked)
@@ -223,7 +259,6 @@ def choose(
     if closed_book:
         closed, used = ask_letters(connection, model, question, [], list(question.options))
         tokens += used
-    out = ruled_out(question, vocab)
     choice, votes = combine(question, grounded, closed, out)
     calls = len(grounded) + closed_book
     seconds = round(time.perf_counter() - start, 2)

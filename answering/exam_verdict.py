@@ -54,6 +54,7 @@ class Claim:
     goal: str = ""
     solution: str = ""
     statement: str = ""
+    answer: str = ""  # one option of a multiple-choice question, judged on its own against the question in `goal`
 
 
 def claim(question: ExamQuestion) -> Claim:
@@ -68,6 +69,21 @@ def claim(question: ExamQuestion) -> Claim:
     goal = " ".join(parts[0].split())
     solution = " ".join(parts[1].split()) if len(parts) > 1 else ""
     return Claim(goal=goal, solution=solution)
+
+
+# What a multiple-choice stem says about scoring or how many to pick: nothing about the question asked.
+_HOW_TO_PICK = re.compile(
+    r"(?:NOTE\s*:\s*)?each correct (?:selection|answer)[^.!?\n]*[.!?]?"
+    r"|\(?\b(?:select|choose|pick) (?:two|three|all that apply|all)\b\)?[.:]?",
+    re.IGNORECASE,
+)
+
+
+def option_claim(question: ExamQuestion, letter: str) -> Claim:
+    """One option of a multiple-choice question as a claim of its own: the stem (how to pick and score removed)
+    and the option as the proposed answer."""
+    stem = " ".join(_HOW_TO_PICK.sub(" ", question.stem).split())
+    return Claim(goal=stem, answer=question.options[letter].strip())
 
 
 def letters(question: ExamQuestion) -> tuple[str, str] | None:
@@ -89,13 +105,24 @@ def parse_verdict(reply: str) -> bool | None:
 
 
 def ask_verdict(
-    connection: Connection, model: str, question: ExamQuestion, passages: list[dict], no_bias: float = NO_BIAS
+    connection: Connection,
+    model: str,
+    question: ExamQuestion,
+    passages: list[dict],
+    no_bias: float = NO_BIAS,
+    asked: Claim | None = None,
 ) -> tuple[bool | None, int]:
-    """One call: whether the notes say the solution meets the goal / the statement is true (None: no Yes or No in
-    the reply, only possible without the grammar), and the prompt tokens it took."""
-    asked = claim(question)
+    """One call: whether the notes say the solution meets the goal / the statement is true / the proposed answer
+    answers the question (`asked`; default: the question's own claim). None: no Yes or No in the reply, only
+    possible without the grammar; and the prompt tokens it took."""
+    asked = asked or claim(question)
     messages = render_messages(
-        PROMPT, passages=passages, goal=asked.goal, solution=asked.solution, statement=asked.statement
+        PROMPT,
+        passages=passages,
+        goal=asked.goal,
+        solution=asked.solution,
+        statement=asked.statement,
+        answer=asked.answer,
     )
     endpoint = endpoint_of(connection)
     # "tokens": the server turns the word into its token ids; the grammar keeps the reply to the one word.

@@ -20,7 +20,7 @@ import time
 from promptflow.connections import OpenAIConnection
 
 from answering.exam_question import ExamQuestion, parse
-from answering.exam_verdict import NO_BIAS, ask_verdict, letters
+from answering.exam_verdict import NO_BIAS, Claim, ask_verdict, letters
 from answering.passages import passages_for
 from answering.question import check_question
 from bench.exam_questions import NOTES, oracle_passages
@@ -30,11 +30,14 @@ from local_llm.settings import llm_port
 LOW, HIGH, STEP = -3.0, 6.0, 0.05  # margins outside are printed as "< -3" / "> 6"; STEP: the bisection's precision
 
 
-def margin(connection: OpenAIConnection, question: ExamQuestion, passages: list[dict]) -> float:
-    """The bias on "No" at which the answer turns from Yes to No, within STEP; LOW / HIGH when outside them."""
+def margin(
+    connection: OpenAIConnection, question: ExamQuestion, passages: list[dict], asked: Claim | None = None
+) -> float:
+    """The bias on "No" at which the answer turns from Yes to No, within STEP; LOW / HIGH when outside them.
+    asked: what is judged (default: the question's own claim; answering.exam_verdict.option_claim: one option)."""
 
     def says_yes(bias: float) -> bool:
-        return ask_verdict(connection, "local", question, passages, no_bias=bias)[0] is True
+        return ask_verdict(connection, "local", question, passages, no_bias=bias, asked=asked)[0] is True
 
     if not says_yes(LOW):
         return LOW

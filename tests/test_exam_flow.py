@@ -154,6 +154,30 @@ def test_a_goal_check_is_judged_on_the_best_ranked_passage_only(monkeypatch):
     assert chosen.choice == ["B"] and seen == [[1]]
 
 
+def test_all_that_apply_judges_each_option_on_its_own_and_falls_back_to_the_votes(monkeypatch):
+    from answering import exam_answer, exam_verdict
+
+    options_asked, says_yes = [], {"Grid sampling", "Bayesian sampling"}
+
+    def ask_verdict(connection, model, question, passages, no_bias, asked):
+        assert asked.goal == "Which sampling methods can a sweep job use?", asked  # how to pick is not asked
+        options_asked.append(asked.answer)
+        return asked.answer in says_yes, 7
+
+    monkeypatch.setattr(exam_verdict, "ask_verdict", ask_verdict)
+    monkeypatch.setattr(exam_answer, "check_local_endpoint", lambda endpoint: None)
+    monkeypatch.setattr(exam_answer, "ask_letters", lambda *args: (["C"], 5))
+    question = parse(
+        "Which sampling methods can a sweep job use? Select all that apply.\n"
+        "A. Bayesian sampling\nB. Grid sampling\nC. Amazon SageMaker tuning"
+    )
+    chosen = exam_answer.choose(question, PASSAGES, connection=None, model="fake", vocab=None)
+    assert chosen.choice == ["A", "B"] and chosen.calls == 3 and chosen.prompt_tokens == 21
+    assert options_asked == ["Bayesian sampling", "Grid sampling", "Amazon SageMaker tuning"]
+    says_yes.clear()  # no option judged right: the letter votes answer
+    assert exam_answer.choose(question, PASSAGES, connection=None, model="fake").choice == ["C"]
+
+
 def test_yes_no_reply_has_no_option_lines():
     question = parse("You use grid sampling for discrete hyperparameters. Does this meet the goal?\nA. Yes\nB. No")
     reply = exam_reply(question, ["A"], PASSAGES)
@@ -189,6 +213,7 @@ def test_exam_retrieval_fuses_option_searches_and_gates_the_stem(notes_index: Pa
 FORM_IDS = {
     "single": "exam-001",
     "multi": "exam-003",
+    "multi-all-that-apply": "exam-047",  # three keys: the letter votes named two, each option judged on its own all
     "yesno": "exam-014",
     "truefalse": "exam-097",
     "yesno-no": "exam-037",
