@@ -43,7 +43,7 @@ GOAL_MINUTES = 60
 # The checks flows/quiz runs with the model after the passage checks, and the near-duplicate check after the flow:
 # a recheck without the model keeps their recorded verdicts.
 MODEL_CHECKS = (verify.PASSAGE_DISAGREES, verify.CARD_DISAGREES, verify.ROUND_TRIP, verify.NEAR_DUPLICATE)
-NEW_CHECKS = (verify.STEM_WITHOUT_SUBJECT, verify.OPTION_REPEATS_STEM, verify.ONE_OF_SEVERAL)
+NEW_CHECKS = (verify.NOT_A_QUESTION, verify.STEM_WITHOUT_SUBJECT, verify.OPTION_REPEATS_STEM, verify.ONE_OF_SEVERAL)
 NOT_ASKED = "not_asked"  # passes today's passage checks, but the run's model checks never saw it
 AGREES_CALLS = 2  # passage_agrees: the key in two option orders
 ROUND_TRIP_CALLS = 1  # round_trip with the flow's votes: 1 (none when the relevance gate declines the question)
@@ -150,13 +150,14 @@ def _labelled(row: dict) -> bool:
 
 def labelled_rows(argv: list[str] | None, description: str, kind: str) -> list[dict]:
     """The labelled blind-check rows of one kind and generator, as a model-check experiment reads them (its
-    --rows FILE and --generator VERSION, generator 3 by default: the first with labels of both kinds)."""
+    --rows FILE and --generator VERSION, generator 3 by default: the first with labels of both kinds; "all": every
+    generator's)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rows", type=Path, default=BLIND_CHECK)
     parser.add_argument("--generator", default="flows/quiz 3")
     args = parser.parse_args(argv)
-    rows = load_blind_check(args.rows)
-    return [r for r in rows if r.get("generator") == args.generator and r["kind"] == kind and _labelled(r)]
+    rows = [r for r in load_blind_check(args.rows) if args.generator in ("all", r.get("generator"))]
+    return [r for r in rows if r["kind"] == kind and _labelled(r)]
 
 
 def passage_of(row: dict) -> str:

@@ -2,6 +2,8 @@
 
 - `incomplete`: the reply gave a parseable, whole card (study.candidates; never half a card).
 - `quote_not_in_passage`: the quoted sentence really is in the passage (case, spacing and markdown aside).
+- `not_a_question`: the question ends in a question mark: a heading or a code comment copied as is ("To prepare sweep
+  job", "Identify required parameters") asks nothing a student can answer without the passage.
 - `unknown_word`: every word of the question is a word of the notes or of English (the embedder's vocabulary): a
   misspelt stem ("invironment") is a garbled question.
 - `stem_without_subject`: a stem asking for a name or term ("What is the name of the package?") says what it is about
@@ -50,6 +52,7 @@ from study.bank import OPTION_LETTERS, normalize
 from study.candidates import INCOMPLETE
 
 QUOTE_NOT_IN_PASSAGE = "quote_not_in_passage"
+NOT_A_QUESTION = "not_a_question"
 DISTRACTOR_SUPPORTED = "distractor_supported"
 ROUND_TRIP = "round_trip"
 NEAR_DUPLICATE = "near_duplicate"
@@ -65,6 +68,7 @@ CARD_DISAGREES = "card_disagrees"
 REASONS = (
     INCOMPLETE,
     QUOTE_NOT_IN_PASSAGE,
+    NOT_A_QUESTION,
     UNKNOWN_WORD,
     STEM_WITHOUT_SUBJECT,
     ASKS_FOR_SEVERAL,
@@ -240,6 +244,16 @@ _ASKS_FOR_A_NAME = re.compile(
 MIN_SUBJECT_WORDS = 2
 
 
+def question_mark_problem(candidate: dict) -> str | None:
+    """A question that does not end in a question mark (closing quotes, brackets and spaces aside). On the blind
+    check's labels all five generated questions without one failed (a heading, a code comment, a tool's
+    description as the stem); no hand-written question lacks one."""
+    prompt = prompt_of(candidate).strip().rstrip("\"')*`] ")
+    if not prompt.endswith("?"):
+        return f"{prompt[:60]!r} is not a question (no question mark): a heading or comment copied as the question"
+    return None
+
+
 def subject_problem(candidate: dict, passage_text: str) -> str | None:
     """A stem asking for a name or term with fewer than MIN_SUBJECT_WORDS of its own words (the asking words aside)
     in the passage: it does not say which of the notes' things it means, or it defines plain English."""
@@ -377,6 +391,7 @@ def passage_checks(passage_text: str, known: frozenset[str] = frozenset()) -> tu
     check (flows/quiz: passage_agrees and round_trip skip a candidate already rejected), so each saves model calls."""
     return (
         (QUOTE_NOT_IN_PASSAGE, lambda c: quote_problem(c, passage_text)),
+        (NOT_A_QUESTION, question_mark_problem),
         (UNKNOWN_WORD, lambda c: prompt_words_problem(c, known)),
         (STEM_WITHOUT_SUBJECT, lambda c: subject_problem(c, passage_text)),
         (ASKS_FOR_SEVERAL, several_problem),

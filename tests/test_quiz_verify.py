@@ -15,6 +15,7 @@ from study.verify import (
     DISTRACTOR_SUPPORTED,
     KEY_NOT_IN_QUOTE,
     NEAR_DUPLICATE,
+    NOT_A_QUESTION,
     ONE_OF_SEVERAL,
     OPTION_REPEATS_STEM,
     PASSAGE_DISAGREES,
@@ -358,7 +359,7 @@ def test_passage_asks_call_the_model_only_when_asked(monkeypatch):
 
 def test_an_exact_repeat_in_a_reply_is_a_near_duplicate_before_any_model_call():
     options = {"A": "sobol  sampling", "B": "Grid Sampling", "C": "Random sampling", "D": "Bayesian sampling"}
-    again = mcq(stem="which SAMPLING method needs all hyperparameters to be discrete", options=options, key="B")
+    again = mcq(stem="which SAMPLING method needs all hyperparameters to be  discrete?", options=options, key="B")
     other = mcq(stem="Which sampling method needs all the hyperparameters to be discrete?")
     found = candidates(mcq(), again, other, recall())
     assert [c["rejected"] for c in found] == [[], [NEAR_DUPLICATE], [], []]
@@ -384,6 +385,13 @@ def test_a_quote_that_fixes_a_typo_of_the_notes_is_still_their_sentence():
     assert found["rejected"] != [QUOTE_NOT_IN_PASSAGE]
     other = mcq(quote="Grid sampling tries every impossible permutation")
     assert only(check_passage(parse_reply(reply(other), PASSAGE), notes))["rejected"] == [QUOTE_NOT_IN_PASSAGE]
+
+
+def test_a_heading_or_code_comment_as_the_question_is_not_a_question():
+    comment = only(candidates(mcq(stem="To prepare sweep job")))
+    assert comment["rejected"] == [NOT_A_QUESTION] and "'To prepare sweep job'" in comment["detail"]
+    quoted = mcq(stem='Which sampling tries every combination of "discrete values?"')
+    assert only(candidates(quoted))["rejected"] == []
 
 
 def test_a_stem_asking_for_a_name_of_nothing_in_particular():
