@@ -137,7 +137,7 @@ def _command(model: Path) -> list[str]:
         "--model_alias", settings.MODEL_ALIAS,
     ]  # fmt: skip
     # A draft model needs logits_all on: llama-cpp-python turns it on by itself but sizes its logits buffer from the
-    # argument, so with "false" the first reply fails ("could not broadcast input array ... into shape (0,)").
+    # argument, so with "false" any prompt over one batch (512 tokens) fails ("could not broadcast ... shape (0,)").
     if settings.llm_draft() == "prompt-lookup":
         command += ["--draft_model", "prompt-lookup-decoding"]
     return command

@@ -173,7 +173,7 @@ def test_second_start_reuses_running_server(llm_server: str, capsys: pytest.Capt
 
 def test_prompt_lookup_draft_starts_the_server_with_logits_all(monkeypatch: pytest.MonkeyPatch) -> None:
     # llama-cpp-python sizes its logits buffer from --logits_all even when a draft model turns it on, so a draft
-    # server started with "false" failed its first reply (seen in bench.speculative).
+    # server started with "false" answered HTTP 500 to any prompt over one batch (512 tokens).
     model = Path("/models/m.gguf")
     monkeypatch.delenv("STUDYFLOW_LLM_DRAFT", raising=False)
     plain = server._command(model)
