@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 
-from bench.question_bank import labelled_rows, passage_of, passes
+from bench.question_bank import check_figures, labelled_rows, passage_of, passes
 from core.paths import PROJECT_ROOT
 from study.round_trip import card_answer, card_similarity
 
@@ -38,21 +38,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{row['split']:8} {'pass' if passed else 'FAIL'} sim {sim} | {row['question'][:60]} | {answer[:60]}")
     figures = {"cards": len(results), "seconds": round(time.perf_counter() - start, 1), "cuts": {}}
     for cut in CUTS:
-        for split in ("dev", "heldout"):
-            part = [r for r in results if r["split"] == split]
-            kept = sum(1 for r in part if r["passed"] and (r["similarity"] or 0) >= cut)
-            caught = sum(1 for r in part if not r["passed"] and (r["similarity"] or 0) < cut)
-            n_pass, n_fail = sum(r["passed"] for r in part), sum(not r["passed"] for r in part)
-            left = sum(1 for r in part if (r["similarity"] or 0) >= cut)
-            rate = kept / left if left else None
-            figures["cuts"][f"{cut} {split}"] = {
-                "passes_kept": f"{kept}/{n_pass}",
-                "fails_caught": f"{caught}/{n_fail}",
-            }
-            print(
-                f"cut {cut} {split:8}: passes kept {kept}/{n_pass}, fails turned away {caught}/{n_fail}, "
-                f"blind-check pass rate of what is left {rate if rate is None else round(rate, 2)}"
-            )
+        figures["cuts"] |= check_figures(results, lambda r, cut=cut: (r["similarity"] or 0) >= cut, f"cut {cut}")
     print(json.dumps(figures))
     return figures
 

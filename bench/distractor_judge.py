@@ -12,26 +12,21 @@ from __future__ import annotations
 import json
 import time
 
-from bench.question_bank import labelled_rows, passage_of, passes
+from bench.question_bank import check_figures, labelled_mcqs, passes
 
 # A question is turned away when its best wrong option's margin is at least the key's minus the cut.
 CUTS = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from answering.exam_question import parse
     from answering.exam_verdict import option_claim
     from bench.exam_verdict import margin
     from bench.followups import local_connection
-    from study.round_trip import as_pasted
 
-    rows = labelled_rows(argv, __doc__.splitlines()[0], "mcq")
     connection = local_connection()
     results = []
     start = time.perf_counter()
-    for row in rows:
-        question = parse(as_pasted({"stem": row["question"], "options": row["options"]}))
-        passages = [{"n": 1, "chapter": "", "text": passage_of(row)}]
+    for row, question, passages in labelled_mcqs(argv, __doc__.splitlines()[0]):
         margins = {
             letter: margin(connection, question, passages, option_claim(question, letter))
             for letter in question.options
@@ -47,16 +42,7 @@ def main(argv: list[str] | None = None) -> dict:
         )
     figures = {"questions": len(results), "seconds": round(time.perf_counter() - start, 1), "cuts": {}}
     for cut in CUTS:
-        for split in ("dev", "heldout"):
-            part = [r for r in results if r["split"] == split]
-            kept = sum(1 for r in part if r["passed"] and r["wrong"] < r["key"] - cut)
-            caught = sum(1 for r in part if not r["passed"] and r["wrong"] >= r["key"] - cut)
-            n_pass, n_fail = sum(r["passed"] for r in part), sum(not r["passed"] for r in part)
-            figures["cuts"][f"{cut:+.1f} {split}"] = {
-                "passes_kept": f"{kept}/{n_pass}",
-                "fails_caught": f"{caught}/{n_fail}",
-            }
-            print(f"cut {cut:+.1f} {split:8}: passes kept {kept}/{n_pass}, fails turned away {caught}/{n_fail}")
+        figures["cuts"] |= check_figures(results, lambda r, cut=cut: r["wrong"] < r["key"] - cut, f"cut {cut:+.1f}")
     print(json.dumps(figures))
     return figures
 

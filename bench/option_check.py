@@ -16,22 +16,18 @@ import json
 import time
 from dataclasses import replace
 
-from bench.question_bank import labelled_rows, passage_of, passes
+from bench.question_bank import check_figures, labelled_mcqs, passes
 
 
 def main(argv: list[str] | None = None) -> dict:
     from answering.exam_answer import ask_letters
-    from answering.exam_question import parse
     from bench.followups import local_connection
-    from study.round_trip import as_pasted
 
-    rows = labelled_rows(argv, __doc__.splitlines()[0], "mcq")
     connection = local_connection()
     results = []
     start = time.perf_counter()
-    for row in rows:
-        question = replace(parse(as_pasted({"stem": row["question"], "options": row["options"]})), picks=0)
-        passages = [{"n": 1, "chapter": "", "text": passage_of(row)}]
+    for row, asked, passages in labelled_mcqs(argv, __doc__.splitlines()[0]):
+        question = replace(asked, picks=0)
         keys = list(question.options)
         picks = [ask_letters(connection, "local", question, passages, order)[0] for order in (keys, keys[::-1])]
         passed = passes(row)
@@ -40,17 +36,9 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{row['split']:8} {verdict} key {row['key']} picks {picks} | {row['question'][:70]}")
     figures = {"questions": len(results), "seconds": round(time.perf_counter() - start, 1), "rules": {}}
     for rule, orders in (("first order", 1), ("both orders", 2)):
-        for split in ("dev", "heldout"):
-            part = [r for r in results if r["split"] == split]
-            ok = [all(p == [r["key"]] for p in r["picks"][:orders]) for r in part]
-            kept = sum(1 for r, o in zip(part, ok) if r["passed"] and o)
-            caught = sum(1 for r, o in zip(part, ok) if not r["passed"] and not o)
-            n_pass, n_fail = sum(r["passed"] for r in part), sum(not r["passed"] for r in part)
-            figures["rules"][f"{rule} {split}"] = {
-                "passes_kept": f"{kept}/{n_pass}",
-                "fails_caught": f"{caught}/{n_fail}",
-            }
-            print(f"{rule} {split:8}: passes kept {kept}/{n_pass}, fails turned away {caught}/{n_fail}")
+        figures["rules"] |= check_figures(
+            results, lambda r, orders=orders: all(p == [r["key"]] for p in r["picks"][:orders]), rule
+        )
     print(json.dumps(figures))
     return figures
 

@@ -26,6 +26,7 @@ import random
 import re
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from core.errors import StudyflowError
@@ -158,6 +159,38 @@ def labelled_rows(argv: list[str] | None, description: str, kind: str) -> list[d
     args = parser.parse_args(argv)
     rows = [r for r in load_blind_check(args.rows) if args.generator in ("all", r.get("generator"))]
     return [r for r in rows if r["kind"] == kind and _labelled(r)]
+
+
+def labelled_mcqs(argv: list[str] | None, description: str) -> list[tuple[dict, object, list[dict]]]:
+    """The labelled multiple-choice rows (labelled_rows) as the exam answering reads them: (row, the question
+    parsed as a student would paste it, its passage as the one numbered passage)."""
+    from answering.exam_question import parse
+    from study.round_trip import as_pasted
+
+    return [
+        (
+            row,
+            parse(as_pasted({"stem": row["question"], "options": row["options"]})),
+            [{"n": 1, "chapter": "", "text": passage_of(row)}],
+        )
+        for row in labelled_rows(argv, description, "mcq")
+    ]
+
+
+def check_figures(results: list[dict], keeps: Callable[[dict], bool], label: str) -> dict[str, dict]:
+    """What a model check would do to the labelled rows (dicts with split and passed), per split: the passes it
+    keeps, the fails it turns away (keeps(row) False) and the blind-check pass rate of what is left; one line each."""
+    figures = {}
+    for split in ("dev", "heldout"):
+        part = [r for r in results if r["split"] == split]
+        left = [r for r in part if keeps(r)]
+        n_pass, kept = sum(r["passed"] for r in part), sum(r["passed"] for r in left)
+        n_fail, caught = len(part) - n_pass, len(part) - n_pass - (len(left) - kept)
+        rate = f"{kept / len(left):.2f}" if left else "-"
+        figures[f"{label} {split}"] = {"passes_kept": f"{kept}/{n_pass}", "fails_caught": f"{caught}/{n_fail}"}
+        print(f"{label} {split:8}: passes kept {kept}/{n_pass}, fails turned away {caught}/{n_fail}, "
+              f"blind-check pass rate of what is left {rate}")  # fmt: skip
+    return figures
 
 
 def passage_of(row: dict) -> str:
