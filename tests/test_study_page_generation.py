@@ -17,10 +17,11 @@ from harness.serving import running_app
 from study import bank as bank_data
 from study.practice import OWN_BANK_NAME
 
-# One passage (one section over the chunker's minimum), plain facts a small model can ask about.
+# One passage (one section over the chunker's minimum), plain facts a small model can ask about. The heading is no
+# question: under "What goes in the bin" the model copied the heading as its stem, which not_a_question turns away.
 NOTES = """# Chapter 1. Composting at home
 
-## Section 1. What goes in the bin
+## Section 1. Greens and browns
 
 A compost bin needs green material such as vegetable peelings and fresh grass cuttings, which bring nitrogen, and
 brown material such as dry leaves, straw and torn cardboard, which bring carbon. About three parts brown to one part
