@@ -85,11 +85,17 @@ def write(path: Path = bank_data.BANK_PATH) -> tuple[bank_data.Bank, bank_data.M
         bank_data.save(seed, path)
         return seed, bank_data.MergeSummary(added=len(seed.items), kept=0, retired=0)
     old = bank_data.load(path)
-    generated = {item.passage_hash for item in old.items if item.origin == "generated" and item.accepted}
-    # A passage the generator covers keeps its generated questions; the seed does not come back there.
-    fresh = [item for item in seed.items if item.passage_hash not in generated]
+    before = old.by_id()
+    covered = {(item.passage_hash, item.kind) for item in old.items if item.origin == "generated" and item.accepted}
+    # A seed question keeps the status the bank gave it (generated questions of its passage and kind retire it; a
+    # recheck that retires those brings it back); a new one comes in unless generated questions cover its place.
+    fresh = [
+        item
+        for item in seed.items
+        if (before[item.id].accepted if item.id in before else (item.passage_hash, item.kind) not in covered)
+    ]
     wanted = {item.id for item in fresh}
-    current = {item.passage_hash for item in seed.items} | generated
+    current = {item.passage_hash for item in seed.items} | {passage for passage, _ in covered}
     merged, summary = bank_data.merge(old, fresh, current, meta=seed.meta)
     dropped = [i for i in merged.items if i.origin == "hand" and i.accepted and i.id not in wanted]
     if dropped:
