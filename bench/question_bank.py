@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from answering.exam_question import ExamQuestion, parse
 from core.errors import StudyflowError
 from core.paths import PROJECT_ROOT
 from study import bank as bank_data
@@ -161,10 +162,9 @@ def labelled_rows(argv: list[str] | None, description: str, kind: str) -> list[d
     return [r for r in rows if r["kind"] == kind and _labelled(r)]
 
 
-def labelled_mcqs(argv: list[str] | None, description: str) -> list[tuple[dict, object, list[dict]]]:
+def labelled_mcqs(argv: list[str] | None, description: str) -> list[tuple[dict, ExamQuestion, list[dict]]]:
     """The labelled multiple-choice rows (labelled_rows) as the exam answering reads them: (row, the question
     parsed as a student would paste it, its passage as the one numbered passage)."""
-    from answering.exam_question import parse
     from study.round_trip import as_pasted
 
     return [

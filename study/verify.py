@@ -2,7 +2,7 @@
 
 - `incomplete`: the reply gave a parseable, whole card (study.candidates; never half a card).
 - `quote_not_in_passage`: the quoted sentence really is in the passage (case, spacing and markdown aside).
-- `not_a_question`: the question ends in a question mark: a heading or a code comment copied as is ("To prepare sweep
+- `not_a_question`: the question has a question mark: a heading or a code comment copied as is ("To prepare sweep
   job", "Identify required parameters") asks nothing a student can answer without the passage.
 - `unknown_word`: every word of the question is a word of the notes or of English (the embedder's vocabulary): a
   misspelt stem ("invironment") is a garbled question.
@@ -245,11 +245,10 @@ MIN_SUBJECT_WORDS = 2
 
 
 def question_mark_problem(candidate: dict) -> str | None:
-    """A question that does not end in a question mark (closing quotes, brackets and spaces aside). On the blind
-    check's labels all five generated questions without one failed (a heading, a code comment, a tool's
-    description as the stem); no hand-written question lacks one."""
-    prompt = prompt_of(candidate).strip().rstrip("\"')*`] ")
-    if not prompt.endswith("?"):
+    """A question without a question mark. On the blind check's labels all five generated questions without one
+    failed (a heading, a code comment, a tool's description as the stem); no hand-written question lacks one."""
+    prompt = prompt_of(candidate).strip()
+    if "?" not in prompt:
         return f"{prompt[:60]!r} is not a question (no question mark): a heading or comment copied as the question"
     return None
 
