@@ -19,18 +19,14 @@ CUTS = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from answering.exam_verdict import option_claim
-    from bench.exam_verdict import margin
+    from bench.exam_verdict import option_margins
     from bench.followups import local_connection
 
     connection = local_connection()
     results = []
     start = time.perf_counter()
     for row, question, passages in labelled_mcqs(argv, __doc__.splitlines()[0]):
-        margins = {
-            letter: margin(connection, question, passages, option_claim(question, letter))
-            for letter in question.options
-        }
+        margins = option_margins(connection, question, passages)
         wrong = max(m for letter, m in margins.items() if letter != row["key"])
         results.append(
             {"id": row["id"], "split": row["split"], "passed": passes(row), "key": margins[row["key"]], "wrong": wrong}

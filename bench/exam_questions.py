@@ -20,9 +20,8 @@ from collections import defaultdict
 
 from promptflow.connections import OpenAIConnection
 
-from answering.exam_answer import ask_letters, choose, judge_each_option
+from answering.exam_answer import ask_letters, choose
 from answering.exam_question import ExamQuestion, parse
-from answering.exam_verdict import ask_verdict, letters
 from answering.passages import passages_for
 from answering.question import check_question
 from answering.shared_focus import shared_focus
@@ -44,19 +43,9 @@ def oracle_passages(row: dict, notes: list[str]) -> list[dict]:
 
 
 def oracle_letters(question: ExamQuestion, passages: list[dict], connection: OpenAIConnection) -> list[str]:
-    """The given passages asked in the flow's way for the form, without its extra votes: the Yes / No question for a
-    goal check or true/false (answering.exam_verdict), each option on its own for "select all that apply", else the
-    letter prompt in the student's order."""
-    yes_no = letters(question)
-    if yes_no:
-        verdict, _ = ask_verdict(connection, "local", question, passages)
-        if verdict is not None:
-            return [yes_no[0] if verdict else yes_no[1]]
-    if question.picks == 0:
-        judged, _ = judge_each_option(connection, "local", question, passages, [])
-        if judged:
-            return judged
-    return ask_letters(connection, "local", question, passages, list(question.options))[0]
+    """The given passages asked in the flow's way for the form (answering.exam_answer.choose) without its extra
+    votes: one letter call in the student's order, no closed-book vote, nothing ruled out."""
+    return choose(question, passages, connection, "local", permutations=1, closed_book=False).choice
 
 
 def _median(values: list[float]) -> float:

@@ -20,7 +20,7 @@ import time
 from promptflow.connections import OpenAIConnection
 
 from answering.exam_question import ExamQuestion, parse
-from answering.exam_verdict import NO_BIAS, Claim, ask_verdict, letters
+from answering.exam_verdict import NO_BIAS, Claim, ask_verdict, letters, option_claim
 from answering.passages import passages_for
 from answering.question import check_question
 from bench.exam_questions import NOTES, oracle_passages
@@ -48,6 +48,13 @@ def margin(
         middle = (low + high) / 2
         low, high = (middle, high) if says_yes(middle) else (low, middle)
     return round((low + high) / 2, 2)
+
+
+def option_margins(connection: OpenAIConnection, question: ExamQuestion, passages: list[dict]) -> dict[str, float]:
+    """Each option's margin when it is judged on its own (answering.exam_verdict.option_claim), by letter."""
+    return {
+        letter: margin(connection, question, passages, option_claim(question, letter)) for letter in question.options
+    }
 
 
 def main(split: str = "dev", limit: int | None = None, oracle: bool = False, top: int = 0) -> list[dict]:

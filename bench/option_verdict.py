@@ -19,10 +19,9 @@ from promptflow.connections import OpenAIConnection
 
 from answering.exam_answer import choose
 from answering.exam_question import ExamQuestion, parse
-from answering.exam_verdict import option_claim
 from answering.passages import passages_for
 from answering.question import check_question
-from bench.exam_verdict import margin
+from bench.exam_verdict import option_margins
 from harness.questions import FOLDER, load_questions
 from ingest.search import vocabulary
 from local_llm.settings import llm_port
@@ -52,10 +51,7 @@ def main(split: str, forms: list[str], limit: int | None, out: Path | None) -> l
             continue
         start = time.perf_counter()
         passages = retrieval["passages"]
-        margins = {
-            letter: margin(connection, question, passages, option_claim(question, letter))
-            for letter in question.options
-        }
+        margins = option_margins(connection, question, passages)
         judged = time.perf_counter() - start
         voted = choose(question, passages, connection, "local", vocab=vocab).choice
         found.append({"id": row["id"], "form": row["form"], "picks": question.picks, "key": sorted(row["answer"]),

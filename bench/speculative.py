@@ -38,27 +38,27 @@ def prompts(count: int) -> list[list[dict]]:
     ]
 
 
-def load(draft: bool):
-    """(the model, MiB of RSS its loading took)."""
+def load(draft: bool = False, **change: object):
+    """(the model with the server's settings, `change` over them, MiB of RSS its loading took)."""
     from llama_cpp import Llama
     from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
     from local_llm.model_file import gguf_path
 
     before = rss_mib()
-    llm = Llama(
-        model_path=str(gguf_path()), n_threads=2, n_threads_batch=2, n_ctx=4096, logits_all=draft, verbose=False,
-        draft_model=LlamaPromptLookupDecoding(num_pred_tokens=10) if draft else None,
-    )  # fmt: skip
+    settings = {"n_threads": 2, "n_threads_batch": 2, "n_ctx": 4096, "logits_all": draft, "verbose": False}
+    draft_model = LlamaPromptLookupDecoding(num_pred_tokens=10) if draft else None
+    llm = Llama(model_path=str(gguf_path()), draft_model=draft_model, **(settings | change))
     return llm, rss_mib() - before
 
 
-def answer(llm, msgs: list[dict]) -> dict:
-    """One cold answer: seconds to the first token, prompt tokens/s before it, reply tokens/s after it."""
+def answer(llm, msgs: list[dict], max_tokens: int = 300) -> dict:
+    """One cold answer: seconds to the first token, prompt tokens and prompt tokens/s before it, reply tokens/s
+    after it."""
     llm.reset()  # cold, as bench.flow_overhead measures
     rss, started = rss_mib(), time.perf_counter()
     first, pieces = None, []
-    for chunk in llm.create_chat_completion(msgs, temperature=0, top_p=1.0, max_tokens=300, stream=True):
+    for chunk in llm.create_chat_completion(msgs, temperature=0, top_p=1.0, max_tokens=max_tokens, stream=True):
         content = chunk["choices"][0]["delta"].get("content")
         if content:
             first = first or time.perf_counter()
@@ -67,9 +67,11 @@ def answer(llm, msgs: list[dict]) -> dict:
     text = "".join(pieces)
     generated = len(llm.tokenize(text.encode(), add_bos=False))
     prefill = (first or ended) - started
+    prompt_tokens = llm.n_tokens - generated  # n_tokens: the prompt and the reply
     return {
         "prefill_s": prefill,
-        "prefill_tok_s": (llm.n_tokens - generated) / prefill,  # n_tokens: the prompt and the reply
+        "prompt_tokens": prompt_tokens,
+        "prefill_tok_s": prompt_tokens / prefill,
         "decode_tok_s": generated / max(ended - (first or ended), 1e-6),
         "rss_added_mib": rss_mib() - rss,
         "text": text,

@@ -124,6 +124,7 @@ def _fail(reason: str) -> LLMServerError:
 
 
 def _command(model: Path) -> list[str]:
+    draft = settings.llm_draft()
     command = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(model),
@@ -131,14 +132,14 @@ def _command(model: Path) -> list[str]:
         "--port", str(settings.llm_port()),
         "--n_threads", str(_THREADS),
         "--n_threads_batch", str(_THREADS),
-        "--logits_all", "true" if settings.llm_draft() else "false",
+        "--logits_all", "true" if draft else "false",
         "--n_ctx", str(_CTX),
         "--interrupt_requests", "false",
         "--model_alias", settings.MODEL_ALIAS,
     ]  # fmt: skip
     # A draft model needs logits_all on: llama-cpp-python turns it on by itself but sizes its logits buffer from the
     # argument, so with "false" any prompt over one batch (512 tokens) fails ("could not broadcast ... shape (0,)").
-    if settings.llm_draft() == "prompt-lookup":
+    if draft == "prompt-lookup":
         command += ["--draft_model", "prompt-lookup-decoding"]
     return command
 
